@@ -1,0 +1,285 @@
+/*
+ * weft_main.c — the command line of a test binary: list, run, explore,
+ * replay (and fuzz, in builds with libFuzzer).
+ *
+ * Exit status: 0 nothing failed, 1 a failure was found (or a replay
+ * reproduced one), 2 usage error or bad input. With --json the last line on
+ * stdout is one JSON object and everything for people goes to stderr.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <weft/weft.h>
+
+#include "../scheduler/explore.h"
+#include "../scheduler/report.h"
+#include "options.h"
+
+static const char usage[] =
+    "usage: %s COMMAND [NAME] [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  list                          the tests in this binary\n"
+    "  run NAME [--seed S]           one execution; prints its schedule\n"
+    "  explore NAME                  many executions, stops at the first failure\n"
+    "  replay NAME --seed S          re-run one seed (same strategy and options)\n"
+    "  replay NAME --trace FILE      re-run a recorded schedule (see --trace-out)\n"
+    "  fuzz NAME [libFuzzer flags]   libFuzzer chooses the schedule (fuzz builds)\n"
+    "\n"
+    "options:\n"
+    "  --strategy ST        random (default)\n"
+    "  --seed S             first seed (execution i uses S + i); default 0\n"
+    "  --iterations N       executions to run (explore; default 10000)\n"
+    "  --time-limit T       stop exploring after T (90, 90s, 15m, 8h)\n"
+    "  --max-steps N        scheduling points before a livelock (default 100000)\n"
+    "  --inject-rate P      probability that a weft_inject() site fires\n"
+    "  --keep-going         collect every distinct failure instead of stopping\n"
+    "  --trace-out FILE     write the (first failing) schedule to FILE\n"
+    "  --json               end with one JSON object on stdout\n"
+    "  --verbose            run/replay: print every decision of the schedule\n"
+    "  --quiet              print only failures and the summary\n"
+    "\n"
+    "exit status: 0 passed, 1 a failure was found or reproduced, 2 bad usage/input\n";
+
+static int fail_usage(const char *argv0, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "%s: ", argv0);
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    return 2;
+}
+
+static int cmd_list(bool verbose)
+{
+    size_t n;
+    const weft_test_def *const *all = weft_tests(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (verbose)
+            printf("%-32s %s:%d\n", all[i]->name, all[i]->file, all[i]->line);
+        else
+            printf("%s\n", all[i]->name);
+    }
+    return 0;
+}
+
+static int check_duplicates(const char *argv0)
+{
+    size_t n;
+    const weft_test_def *const *all = weft_tests(&n);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(all[i - 1]->name, all[i]->name) == 0) {
+            fprintf(stderr, "%s: two tests are named '%s' (%s:%d and %s:%d)\n", argv0,
+                    all[i]->name, all[i - 1]->file, all[i - 1]->line, all[i]->file,
+                    all[i]->line);
+            return -1;
+        }
+    return 0;
+}
+
+static void fill_options(const weft__cli *c, const char *argv0, FILE *log,
+                         weft_options *o)
+{
+    *o = (weft_options)WEFT_OPTIONS_INIT;
+    o->strategy = c->strategy ? c->strategy : "random";
+    o->seed = c->seed;
+    o->iterations = c->has_iterations ? c->iterations : (c->time_limit > 0 ? UINT64_MAX : 10000);
+    o->max_steps = c->max_steps;
+    o->cancel_rate = c->cancel_rate;
+    o->timeout_rate = c->timeout_rate;
+    o->inject_rate = c->inject_rate;
+    o->time_limit = c->time_limit;
+    o->stop_on_failure = !c->keep_going;
+    o->quiet = false;
+    o->argv0 = argv0;
+    o->log = log;
+}
+
+static int write_trace_bytes(const char *path, const uint8_t *b, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(b, 1, len, f) != len || fclose(f) != 0) {
+        fprintf(stderr, "weft: cannot write %s\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* run NAME / replay NAME --seed S: one seeded execution, its schedule shown. */
+static int cmd_run_seed(const weft__cli *c, const weft_test_def *t,
+                        const weft_options *o, FILE *log, bool is_replay)
+{
+    weft__strategy st;
+    char err[256];
+    if (weft__options_check(o, &st, err, sizeof err) != 0) {
+        fprintf(stderr, "weft: %s\n", err);
+        return 2;
+    }
+    weft__trace rec;
+    weft__trace_init(&rec);
+    weft__outcome oc;
+    double t0 = weft__monotonic();
+    if (weft__run_seed(t->name, t->fn, NULL, o, &st, c->seed, &rec, &oc) != 0) {
+        fprintf(stderr, "weft: %s\n", oc.message);
+        weft__trace_free(&rec);
+        return 2;
+    }
+    weft_report r;
+    weft__report_init(&r, t->name, st.name);
+    r.executions = r.distinct_schedules = 1;
+    r.last_trace_hash = weft__trace_hash(&rec);
+    r.elapsed_s = weft__monotonic() - t0;
+    char hex[17];
+    weft__hash_hex(r.last_trace_hash, hex);
+    if (c->verbose)
+        weft__trace_dump(&rec, log);
+    fprintf(log, "%s %s: seed %llu, %llu steps, %zu decisions, schedule %s: %s\n",
+            is_replay ? "replay" : "run", t->name, (unsigned long long)c->seed,
+            (unsigned long long)oc.steps, rec.len, hex,
+            oc.kind == WEFT_KIND_NONE ? "passed" : "FAILED");
+    int rc = 0;
+    if (oc.kind != WEFT_KIND_NONE) {
+        r.failed_executions = 1;
+        r.first_failure_execution = 0;
+        weft_failure *f = weft__report_add(&r);
+        if (f) {
+            char cmd[1024];
+            weft__replay_command(cmd, sizeof cmd, o->argv0, t->name, c->seed, &rec.h);
+            f->kind = oc.kind;
+            f->message = weft__strdup(oc.message);
+            f->location = weft__strdup(oc.location);
+            f->replay_command = weft__strdup(cmd);
+            f->seed = c->seed;
+            f->steps = oc.steps;
+            f->hits = 1;
+            f->trace_hash = r.last_trace_hash;
+            f->signature = weft__failure_signature(oc.kind, oc.location, oc.message);
+            weft__failure_print(&r, f, 0, log);
+        }
+        if (is_replay)
+            fprintf(log, "reproduced: %s\n", weft_kind_name(oc.kind));
+        rc = 1;
+    }
+    if (c->trace_out && weft__trace_write_file(&rec, c->trace_out, err, sizeof err) != 0) {
+        fprintf(stderr, "weft: %s\n", err);
+        rc = 2;
+    }
+    if (c->json) {
+        weft_report_json(&r, stdout);
+        putchar('\n');
+    }
+    weft_report_free(&r);
+    weft__trace_free(&rec);
+    return rc;
+}
+
+static int cmd_explore(const weft__cli *c, const weft_test_def *t,
+                       const weft_options *o, FILE *log)
+{
+    weft_report r;
+    int rc = weft_check(t->name, t->fn, NULL, o, &r);
+    if (rc == 2)
+        return 2;
+    fprintf(log, "explore %s: %llu executions, %llu distinct schedules, %zu failure%s, "
+                 "%.2f s (%.0f executions/s), strategy %s%s\n",
+            t->name, (unsigned long long)r.executions,
+            (unsigned long long)r.distinct_schedules, r.n_failures,
+            r.n_failures == 1 ? "" : "s", r.elapsed_s,
+            r.elapsed_s > 0 ? (double)r.executions / r.elapsed_s : 0.0, r.strategy,
+            r.time_limited ? " (time limit reached)" : "");
+    if (c->trace_out && r.n_failures && r.failures[0].trace &&
+        write_trace_bytes(c->trace_out, r.failures[0].trace, r.failures[0].trace_len) != 0)
+        rc = 2;
+    if (c->json) {
+        weft_report_json(&r, stdout);
+        putchar('\n');
+    }
+    weft_report_free(&r);
+    return rc;
+}
+
+static int cmd_replay_trace(const weft__cli *c, const weft_test_def *t,
+                            const weft_options *o, FILE *log)
+{
+    FILE *f = fopen(c->trace_in, "rb");
+    if (!f) {
+        fprintf(stderr, "weft: cannot open trace file %s\n", c->trace_in);
+        return 2;
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0, cap = 0, got;
+    uint8_t chunk[65536];
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + got > cap) {
+            cap = (len + got) * 2;
+            uint8_t *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                fprintf(stderr, "weft: out of memory reading %s\n", c->trace_in);
+                return 2;
+            }
+            buf = nb;
+        }
+        memcpy(buf + len, chunk, got);
+        len += got;
+    }
+    fclose(f);
+    weft_report r = {0};
+    int rc = weft__replay_bytes(t->name, t->fn, NULL, buf, len, o, &r);
+    free(buf);
+    if (rc == 1)
+        fprintf(log, "reproduced: %s\n", weft_kind_name(r.failures[0].kind));
+    else if (rc == 0)
+        fprintf(log, "replay %s: the schedule ran to the end and passed\n", t->name);
+    if ((rc != 2 || r.diverged) && c->json) {
+        weft_report_json(&r, stdout);
+        putchar('\n');
+    }
+    weft_report_free(&r);
+    return rc;
+}
+
+int weft_main(int argc, char **argv)
+{
+    const char *argv0 = argc > 0 && argv[0] ? argv[0] : "weft-test";
+    weft__cli c;
+    char err[256];
+    if (weft__cli_parse(argc, argv, &c, err, sizeof err) != 0)
+        return fail_usage(argv0, "%s", err);
+    if (c.cmd == WEFT__CMD_HELP) {
+        printf(usage, argv0);
+        return 0;
+    }
+    if (c.cmd == WEFT__CMD_VERSION) {
+        printf("weft %s\n", WEFT_VERSION_STRING);
+        return 0;
+    }
+    if (check_duplicates(argv0) != 0)
+        return 2;
+    if (c.cmd == WEFT__CMD_LIST)
+        return cmd_list(c.verbose);
+    const weft_test_def *t = weft_test_find(c.test);
+    if (!t)
+        return fail_usage(argv0, "unknown test '%s' (see list)", c.test);
+    if (c.cmd == WEFT__CMD_FUZZ)
+        return fail_usage(argv0, "fuzz: %s was built without libFuzzer", argv0);
+    if (c.db)
+        return fail_usage(argv0, "--db %s: this build of weft has no failure store yet", c.db);
+    if (c.jobs > 1)
+        return fail_usage(argv0, "%s", "--jobs: parallel workers are not in this build yet");
+    FILE *log = c.json ? stderr : stdout;
+    weft_options o;
+    fill_options(&c, argv0, log, &o);
+    switch (c.cmd) {
+    case WEFT__CMD_RUN:
+        return cmd_run_seed(&c, t, &o, log, false);
+    case WEFT__CMD_EXPLORE:
+        return cmd_explore(&c, t, &o, log);
+    case WEFT__CMD_REPLAY:
+        if (c.trace_in)
+            return cmd_replay_trace(&c, t, &o, log);
+        return cmd_run_seed(&c, t, &o, log, true);
+    }
+    return 2;
+}

@@ -1,0 +1,361 @@
+/*
+ * explore.c — the explorer loop behind weft_check and weft_replay.
+ *
+ * One campaign runs executions one after another on this thread; execution i
+ * uses seed opt->seed + i (or opt->seeds[i]), so every failure names the one
+ * seed that replays it alone. Each execution's decisions are recorded into
+ * one reused trace; its hash counts distinct schedules, and a failing
+ * execution's trace is encoded into the report.
+ *
+ * Nothing here feeds a decision: the wall clock is read only for elapsed
+ * time and the time limit.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* program_invocation_name */
+#endif
+#include "explore.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report.h"
+#include "source.h"
+#include "strategy.h"
+
+/* ---------------------------------------------------- distinct schedules */
+
+/* An exact set of schedule hashes in fixed memory (allocated once, touched
+ * lazily): past its capacity the count stops growing, and the report says
+ * how many were seen at least. */
+#define DISTINCT_BITS 20
+#define DISTINCT_CAP ((size_t)1 << DISTINCT_BITS)
+#define DISTINCT_MAX (DISTINCT_CAP / 4 * 3)
+
+typedef struct distinct {
+    uint64_t *slot;
+    size_t n;
+} distinct;
+
+static void distinct_add(distinct *d, uint64_t h)
+{
+    if (!d->slot) {
+        d->slot = calloc(DISTINCT_CAP, sizeof *d->slot);
+        if (!d->slot)
+            return;
+    }
+    if (d->n >= DISTINCT_MAX)
+        return;
+    h |= 1; /* 0 marks an empty slot */
+    size_t i = (size_t)(h >> (64 - DISTINCT_BITS));
+    while (d->slot[i] && d->slot[i] != h)
+        i = (i + 1) & (DISTINCT_CAP - 1);
+    if (!d->slot[i]) {
+        d->slot[i] = h;
+        d->n++;
+    }
+}
+
+/* ------------------------------------------------------------ helpers */
+
+double weft__monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+const char *weft_program(void)
+{
+    return program_invocation_name ? program_invocation_name : "./test";
+}
+
+const char *weft__argv0(const weft_options *o)
+{
+    return o && o->argv0 ? o->argv0 : weft_program();
+}
+
+void weft__replay_command(char *buf, size_t len, const char *argv0,
+                          const char *test, uint64_t seed,
+                          const weft__trace_header *h)
+{
+    size_t off = (size_t)snprintf(buf, len, "%s replay %s --seed %llu", argv0, test,
+                                  (unsigned long long)seed);
+    if (off < len && strcmp(h->strategy, "random") != 0)
+        off += (size_t)snprintf(buf + off, len - off, " --strategy %s", h->strategy);
+    if (off < len && h->max_steps != WEFT__DEFAULT_MAX_STEPS)
+        off += (size_t)snprintf(buf + off, len - off, " --max-steps %llu",
+                                (unsigned long long)h->max_steps);
+    if (off < len && h->cancel_rate > 0)
+        off += (size_t)snprintf(buf + off, len - off, " --cancel-rate %.17g", h->cancel_rate);
+    if (off < len && h->timeout_rate > 0)
+        off += (size_t)snprintf(buf + off, len - off, " --timeout-rate %.17g", h->timeout_rate);
+    if (off < len && h->inject_rate > 0)
+        snprintf(buf + off, len - off, " --inject-rate %.17g", h->inject_rate);
+}
+
+static bool bad_rate(double r)
+{
+    return !(r >= 0.0 && r <= 1.0);
+}
+
+int weft__options_check(const weft_options *o, weft__strategy *st, char *err,
+                        size_t err_len)
+{
+    if (weft__strategy_parse(o->strategy, st, err, err_len) != 0)
+        return -1;
+    if (bad_rate(o->cancel_rate) || bad_rate(o->timeout_rate) || bad_rate(o->inject_rate)) {
+        snprintf(err, err_len, "injection rates must be between 0 and 1");
+        return -1;
+    }
+    if (o->n_seeds && !o->seeds) {
+        snprintf(err, err_len, "n_seeds is %zu but seeds is NULL", o->n_seeds);
+        return -1;
+    }
+    if (o->time_limit < 0 || isnan(o->time_limit)) {
+        snprintf(err, err_len, "the time limit must not be negative");
+        return -1;
+    }
+    return 0;
+}
+
+void weft__header_fill(weft__trace_header *h, const weft_options *o,
+                       const weft__strategy *st, const char *test, uint64_t seed)
+{
+    memset(h, 0, sizeof *h);
+    h->version = WEFT__TRACE_VERSION;
+    snprintf(h->strategy, sizeof h->strategy, "%s", st->name);
+    snprintf(h->test, sizeof h->test, "%s", test);
+    h->seed = seed;
+    h->max_steps = o->max_steps ? o->max_steps : WEFT__DEFAULT_MAX_STEPS;
+    h->fair_after = WEFT__FAIR_AFTER;
+    h->cancel_rate = o->cancel_rate;
+    h->timeout_rate = o->timeout_rate;
+    h->inject_rate = o->inject_rate;
+}
+
+/* Runs one execution under the decider in src; rec holds its decisions. */
+static int run_with(weft__source *src, const weft__trace_header *h,
+                    const weft_options *o, weft_task_fn fn, void *arg,
+                    weft__outcome *out)
+{
+    weft__exec_params p = {
+        .decider = &src->base,
+        .main = fn,
+        .arg = arg,
+        .test_name = h->test,
+        .max_steps = h->max_steps,
+        .fair_after = h->fair_after,
+        .stack_size = o ? o->stack_size : 0,
+        .inject = h->inject_rate > 0,
+    };
+    int rc = weft__exec_run(&p, out);
+    if (rc == 0 && src->oom) {
+        out->kind = WEFT_KIND_CRASH;
+        snprintf(out->message, sizeof out->message, "out of memory recording the trace");
+    }
+    return rc;
+}
+
+int weft__run_seed(const char *name, weft_task_fn fn, void *arg,
+                   const weft_options *o, const weft__strategy *st,
+                   uint64_t seed, weft__trace *rec, weft__outcome *out)
+{
+    weft__source src;
+    weft__trace_reset(rec);
+    weft__header_fill(&rec->h, o, st, name, seed);
+    weft__random_init(&src, seed, o->cancel_rate, o->timeout_rate, o->inject_rate, rec);
+    int rc = run_with(&src, &rec->h, o, fn, arg, out);
+    rec->h.steps = out->steps;
+    return rc;
+}
+
+/* Records a failing execution into r (deduplicated). Returns the failure
+ * when it is new (to print), NULL when it was a repeat. */
+static weft_failure *note_failure(weft_report *r, const weft__outcome *out,
+                                  const weft__trace *rec, uint64_t hash,
+                                  uint64_t exec_index, const char *argv0)
+{
+    uint64_t sig = weft__failure_signature(out->kind, out->location, out->message);
+    weft_failure *f = weft__report_find(r, sig);
+    r->failed_executions++;
+    if (r->first_failure_execution < 0)
+        r->first_failure_execution = (int64_t)exec_index;
+    if (f) {
+        f->hits++;
+        return NULL;
+    }
+    f = weft__report_add(r);
+    if (!f)
+        return NULL;
+    char cmd[1024];
+    weft__replay_command(cmd, sizeof cmd, argv0, rec->h.test, rec->h.seed, &rec->h);
+    f->kind = out->kind;
+    f->message = weft__strdup(out->message);
+    f->location = weft__strdup(out->location);
+    f->replay_command = weft__strdup(cmd);
+    f->seed = rec->h.seed;
+    f->execution = exec_index;
+    f->steps = out->steps;
+    f->hits = 1;
+    f->signature = sig;
+    f->trace_hash = hash;
+    if (weft__trace_encode(rec, &f->trace, &f->trace_len) != 0) {
+        f->trace = NULL;
+        f->trace_len = 0;
+    }
+    return f;
+}
+
+int weft_check(const char *name, weft_task_fn fn, void *arg,
+               const weft_options *opt, weft_report *out)
+{
+    weft_options defaults = WEFT_OPTIONS_INIT;
+    const weft_options *o = opt ? opt : &defaults;
+    FILE *log = o->log ? (FILE *)o->log : stderr;
+    weft__strategy st;
+    char err[256];
+    if (!name || !fn) {
+        fprintf(log, "weft: weft_check needs a test name and a function\n");
+        return 2;
+    }
+    if (weft__options_check(o, &st, err, sizeof err) != 0) {
+        fprintf(log, "weft: %s\n", err);
+        return 2;
+    }
+    weft_report r;
+    weft__report_init(&r, name, st.name);
+    weft__trace rec;
+    weft__trace_init(&rec);
+    distinct seen = {0};
+    uint64_t total = o->seeds ? o->n_seeds : (o->iterations ? o->iterations : 1);
+    const char *argv0 = weft__argv0(o);
+    double t0 = weft__monotonic();
+    for (uint64_t i = 0; i < total; i++) {
+        if (o->time_limit > 0 && (i & 63) == 0 && weft__monotonic() - t0 >= o->time_limit) {
+            r.time_limited = true;
+            break;
+        }
+        uint64_t seed = o->seeds ? o->seeds[i] : o->seed + i;
+        weft__outcome oc;
+        if (weft__run_seed(name, fn, arg, o, &st, seed, &rec, &oc) != 0) {
+            fprintf(log, "weft: %s\n", oc.message);
+            break;
+        }
+        uint64_t h = weft__trace_hash(&rec);
+        distinct_add(&seen, h);
+        r.executions++;
+        r.last_trace_hash = h;
+        if (oc.kind == WEFT_KIND_NONE)
+            continue;
+        weft_failure *f = note_failure(&r, &oc, &rec, h, i, argv0);
+        if (f && !o->quiet)
+            weft__failure_print(&r, f, total, log);
+        if (o->stop_on_failure)
+            break;
+    }
+    r.elapsed_s = weft__monotonic() - t0;
+    r.distinct_schedules = seen.n;
+    free(seen.slot);
+    weft__trace_free(&rec);
+    int rc = r.n_failures ? 1 : 0;
+    if (out)
+        *out = r;
+    else
+        weft_report_free(&r);
+    return rc;
+}
+
+/* ------------------------------------------------------------- replay */
+
+int weft__replay_trace(const char *name, weft_task_fn fn, void *arg,
+                       const weft__trace *from, const weft_options *o,
+                       weft__trace *rec, weft__outcome *oc, char *err,
+                       size_t err_len)
+{
+    weft__source src;
+    (void)name; /* the header names the test; callers checked it */
+    weft__trace_reset(rec);
+    rec->h = from->h;
+    weft__replay_init(&src, from, rec);
+    if (run_with(&src, &from->h, o, fn, arg, oc) != 0) {
+        snprintf(err, err_len, "%s", oc->message);
+        return -1;
+    }
+    rec->h.steps = oc->steps;
+    if (oc->kind == WEFT_KIND_NONE || oc->kind == WEFT_KIND_DIVERGED) {
+        size_t unused = weft__replay_unused(&src);
+        if (oc->kind == WEFT_KIND_NONE && unused) {
+            oc->kind = WEFT_KIND_DIVERGED;
+            snprintf(oc->message, sizeof oc->message,
+                     "replay diverged: the execution ended after step %llu with %zu of "
+                     "the trace's %zu decisions unused",
+                     (unsigned long long)oc->steps, unused, from->len);
+        }
+    }
+    return 0;
+}
+
+int weft_replay(const char *name, weft_task_fn fn, void *arg,
+                const uint8_t *trace, size_t len, weft_report *out)
+{
+    weft_options o = WEFT_OPTIONS_INIT;
+    return weft__replay_bytes(name, fn, arg, trace, len, &o, out);
+}
+
+int weft__replay_bytes(const char *name, weft_task_fn fn, void *arg,
+                       const uint8_t *bytes, size_t len,
+                       const weft_options *o, weft_report *out)
+{
+    FILE *log = o->log ? (FILE *)o->log : stderr;
+    char err[512];
+    weft__trace from, rec;
+    weft__trace_init(&from);
+    weft__trace_init(&rec);
+    if (weft__trace_decode(bytes, len, &from, err, sizeof err) != 0) {
+        fprintf(log, "weft: bad trace: %s\n", err);
+        weft__trace_free(&from);
+        return 2;
+    }
+    if (name && strcmp(name, from.h.test) != 0) {
+        fprintf(log, "weft: the trace was recorded for test '%s', not '%s'\n",
+                from.h.test, name);
+        weft__trace_free(&from);
+        return 2;
+    }
+    weft_report r;
+    weft__report_init(&r, from.h.test, from.h.strategy);
+    weft__outcome oc;
+    double t0 = weft__monotonic();
+    int rc = 0;
+    if (weft__replay_trace(from.h.test, fn, arg, &from, o, &rec, &oc, err, sizeof err) != 0) {
+        fprintf(log, "weft: %s\n", err);
+        rc = 2;
+    } else {
+        uint64_t h = weft__trace_hash(&rec);
+        r.executions = 1;
+        r.distinct_schedules = 1;
+        r.last_trace_hash = h;
+        if (oc.kind == WEFT_KIND_DIVERGED) {
+            r.diverged = true;
+            fprintf(log, "weft: %s\n", oc.message);
+            rc = 2;
+        } else if (oc.kind != WEFT_KIND_NONE) {
+            weft_failure *f = note_failure(&r, &oc, &rec, h, 0, weft__argv0(o));
+            if (f && !o->quiet)
+                weft__failure_print(&r, f, 0, log);
+            rc = 1;
+        }
+    }
+    r.elapsed_s = weft__monotonic() - t0;
+    weft__trace_free(&from);
+    weft__trace_free(&rec);
+    if (out)
+        *out = r;
+    else
+        weft_report_free(&r);
+    return rc;
+}

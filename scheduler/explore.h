@@ -1,0 +1,48 @@
+/*
+ * explore.h — the explorer loop's pieces, for the command line and tests:
+ * running one seed, replaying one trace, and the defaults that every trace
+ * header records.
+ */
+#ifndef WEFT_SCHEDULER_EXPLORE_H
+#define WEFT_SCHEDULER_EXPLORE_H
+
+#include <weft/weft.h>
+
+#include "../runtime/exec.h"
+#include "strategy.h"
+#include "trace.h"
+
+/* Scheduling points in the fair tail before an execution is a livelock. */
+#define WEFT__DEFAULT_MAX_STEPS 100000u
+/* Scheduling points a strategy decides before the run turns
+ * first-come-first-served (the unfair prefix). */
+#define WEFT__FAIR_AFTER 10000u
+
+double weft__monotonic(void);
+const char *weft__argv0(const weft_options *o);
+void weft__replay_command(char *buf, size_t len, const char *argv0,
+                          const char *test, uint64_t seed,
+                          const weft__trace_header *h);
+/* Validates o and parses its strategy. 0, or -1 with a message. */
+int weft__options_check(const weft_options *o, weft__strategy *st, char *err,
+                        size_t err_len);
+void weft__header_fill(weft__trace_header *h, const weft_options *o,
+                       const weft__strategy *st, const char *test,
+                       uint64_t seed);
+/* One execution of fn under strategy st with seed; rec receives its trace
+ * (header and decisions). Returns 0, or -1 when it could not run. */
+int weft__run_seed(const char *name, weft_task_fn fn, void *arg,
+                   const weft_options *o, const weft__strategy *st,
+                   uint64_t seed, weft__trace *rec, weft__outcome *out);
+/* One execution answering from's decisions; rec receives what was replayed.
+ * oc->kind is WEFT_KIND_DIVERGED when the program no longer fits. */
+int weft__replay_trace(const char *name, weft_task_fn fn, void *arg,
+                       const weft__trace *from, const weft_options *o,
+                       weft__trace *rec, weft__outcome *oc, char *err,
+                       size_t err_len);
+/* weft_replay with options (log, argv0, quiet). */
+int weft__replay_bytes(const char *name, weft_task_fn fn, void *arg,
+                       const uint8_t *bytes, size_t len,
+                       const weft_options *o, weft_report *out);
+
+#endif /* WEFT_SCHEDULER_EXPLORE_H */

@@ -1,0 +1,5 @@
+/* test_cli.c — placeholder; filled in below. */
+#include "testutil.h"
+
+SUITE(cli)
+END_SUITE

@@ -1,0 +1,5 @@
+/* test_harness.c — placeholder; filled in below. */
+#include "testutil.h"
+
+SUITE(harness)
+END_SUITE
