@@ -123,12 +123,7 @@ weft_time weft_now(void)
 
 /* ------------------------------------------------ all tasks blocked, inject */
 
-static void idle_abort(weft__task *t)
-{
-    weft__waitq_remove(&weft__cur_rt->idle_waiters, t);
-}
-
-static const weft__wait_ops idle_ops = {"weft_wait_all_tasks_blocked", NULL, idle_abort};
+static const weft__wait_ops idle_ops = {"weft_wait_all_tasks_blocked", NULL, NULL};
 
 bool weft__wake_idle_waiters(weft__rt *rt)
 {

@@ -45,6 +45,14 @@ enum weft__op {
     WEFT__OP_JOIN,       /* a group join */
     WEFT__OP_SPAWN,      /* resuming after spawning (start) */
     WEFT__OP_WAKE,       /* woken from any other wait */
+    WEFT__OP_EVENT,      /* event wait */
+    WEFT__OP_LOCK,       /* lock acquire */
+    WEFT__OP_SEMAPHORE,  /* semaphore acquire */
+    WEFT__OP_CONDITION,  /* condition wait */
+    WEFT__OP_LIMITER,    /* limiter acquire */
+    WEFT__OP_SEND,       /* stream send */
+    WEFT__OP_RECV,       /* stream receive */
+    WEFT__OP_IDLE,       /* wait_all_tasks_blocked */
 };
 
 /* One runnable task as the scheduler sees it. */

@@ -153,8 +153,9 @@ static uint64_t fp_control_now(void)
     return mxcsr | (uint64_t)x87cw << 32;
 }
 
-/* Fills the frame that fiber_x86_64.S pops: FP control, r15, r14, r13,
- * r12 = the fiber, rbx, rbp = 0 (ends frame-pointer walks), resume address. */
+/* Fills the frame that fiber_x86_64.S pops: FP control (MXCSR in bytes 0-3,
+ * x87 CW in 4-5: the creator's), r15, r14, r13, r12 = the fiber, rbx,
+ * rbp = 0 (ends frame-pointer walks), resume address. */
 static void frame_fill(uint64_t *w, weft__fiber *f)
 {
     w[0] = fp_control_now();

@@ -7,7 +7,8 @@
  * Invariant: a suspended fiber's stack pointer points at a frame of 8
  * quadwords, lowest address first:
  *
- *     [0] FP control: MXCSR (status flags as they were) | x87 CW << 32
+ *     [0] FP control: bytes 0-3 MXCSR, bytes 4-5 x87 control word
+ *         (bytes 6-7 unused)
  *     [1] r15  [2] r14  [3] r13  [4] r12  [5] rbx  [6] rbp
  *     [7] where to resume (the caller's return address)
  *
@@ -20,16 +21,21 @@
  *
  * Floating-point control (MXCSR control bits, x87 control word) is callee-
  * saved in the ABI, so it belongs to each fiber. Loading it is the slow part
- * (ldmxcsr/fldcw cost ~50 ns when done on every switch, FACTS.md); storing it
+ * (ldmxcsr/fldcw on every switch: +45-55 ns, FACTS.md); storing it
  * (stmxcsr/fnstcw) is cheap. So every switch stores it, compares the control
- * bits with the target's, and loads only when they differ (~1 ns). We do not
- * take the cheaper "set it once at first entry" route: a fiber that changes
- * its rounding mode would then leak it into every other fiber, and the
- * harness's results would depend on which fiber ran last.
+ * bits with the target's, and loads only when they differ, which is rare.
+ * Measured here (AMD EPYC, bench/bench_switch.c): 4.4 ns per switch without
+ * any FP control handling, 6.8 ns with this compare-and-load. We do not take
+ * the cheaper "set it once at first entry" route: a task that changes its
+ * rounding mode (fesetround) would then leak it into every other task, and
+ * the program under test would compute differently depending on which task
+ * ran last, which no real thread library does (POSIX threads keep their own
+ * floating-point environment).
  *
  * We resume with `pop; jmp *reg`, not `ret`: the return-stack predictor
  * would guess the wrong fiber and mispredict on every switch (~12-15 ns
- * instead of ~3 ns, FACTS.md).
+ * instead of ~3 ns in FACTS.md; here 10 ns instead of 4.4 without FP
+ * control).
  */
 #if defined(__x86_64__)
 
@@ -60,19 +66,23 @@ weft__fiber_asm_switch:
         pushq   %r15
         .cfi_adjust_cfa_offset 8
         .cfi_rel_offset r15, 0
-        pushq   $0                      /* zeroes the slot's upper bytes */
+        subq    $8, %rsp
         .cfi_adjust_cfa_offset 8
         stmxcsr (%rsp)
         fnstcw  4(%rsp)
-        movq    (%rsp), %rax            /* rax: our FP control word pair */
+        movq    %rsp, %r8               /* r8: our frame */
         movq    %rsp, (%rdi)
         /* From here on the frame has the same shape but is the target's, so
          * the CFI above still describes it (as the target's caller). */
         movq    (%rsi), %rsp
-        movq    (%rsp), %rdx            /* rdx: the target's */
-        movq    %rax, %rcx
-        xorq    %rdx, %rcx
-        andq    $-64, %rcx              /* ignore MXCSR status flags (bits 0-5) */
+        /* Compare FP control with 4- and 2-byte loads that match the stores:
+         * one 8-byte load over both stalls store forwarding (+6 ns). */
+        movl    (%r8), %eax
+        xorl    (%rsp), %eax
+        andl    $-64, %eax              /* ignore MXCSR status flags (bits 0-5) */
+        movzwl  4(%r8), %ecx
+        xorw    4(%rsp), %cx
+        orl     %ecx, %eax
         jnz     .Lload_fp_control
 .Lresume:
         .cfi_remember_state
@@ -105,6 +115,8 @@ weft__fiber_asm_switch:
  * are caller-saved and describe what just happened), take its control bits. */
 .Lload_fp_control:
         .cfi_restore_state
+        movl    (%r8), %eax
+        movl    (%rsp), %edx
         andl    $63, %eax
         andl    $-64, %edx
         orl     %eax, %edx

@@ -111,6 +111,8 @@ struct weft__task {
     weft__task *wq_next, *wq_prev;
     weft__waitq *wq;           /* the queue it is on */
     weft__timer sleep_timer;
+    void *xfer;                /* stream item handed over while blocked */
+    const void *wait_arg;      /* limiter borrower while waiting */
     /* last API call's location (for misuse reports) */
     const char *loc_file;
     int loc_line;
@@ -240,6 +242,18 @@ weft__task *weft__task_new(weft__rt *rt, weft_task_fn fn, void *arg,
 /* ---- group.c */
 /* A child task finished with rc: group bookkeeping. */
 void weft__group_child_done(weft__rt *rt, weft__task *t);
+
+/* ---- sync.c: shared by the primitives */
+/* Trio's checkpoint_if_cancelled for blocking calls: when cancelled, a
+ * scheduling point then WEFT_CANCELLED; otherwise WEFT_OK at once. */
+int weft__pre_checkpoint(weft__rt *rt, uint16_t op, uint32_t obj);
+/* A new object number. */
+static inline uint32_t weft__new_obj(weft__rt *rt)
+{
+    return rt->next_obj++;
+}
+/* Zeroed execution-owned memory; ends the execution when out of memory. */
+void *weft__alloc(weft__rt *rt, size_t size);
 
 /* ---- checkpoint.c */
 void weft__sleep_timer_fired(weft__rt *rt, weft__timer *tm);

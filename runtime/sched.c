@@ -309,6 +309,8 @@ int weft__block(weft__rt *rt, const weft__wait_ops *ops, const void *on,
     if (cancellable && weft__cancel_catcher(t)) {
         /* Cancelled already: the wait never starts, but this is still a
          * scheduling point. */
+        if (t->wq)
+            weft__waitq_remove(t->wq, t);
         if (ops->abort)
             ops->abort(t);
         weft__schedule_point(rt, WEFT__OP_WAKE, obj);

@@ -10,7 +10,9 @@
  * Reused stacks are not cleared or madvise'd: that costs a system call per
  * put, and the pages would fault back in on the next use anyway.
  */
+#ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS & co. under -std=c11 */
+#endif
 #include "stack.h"
 
 #include <errno.h>

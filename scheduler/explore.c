@@ -219,11 +219,11 @@ int weft_check(const char *name, weft_task_fn fn, void *arg,
     weft__strategy st;
     char err[256];
     if (!name || !fn) {
-        fprintf(log, "weft: weft_check needs a test name and a function\n");
+        fprintf(stderr, "weft: weft_check needs a test name and a function\n");
         return 2;
     }
     if (weft__options_check(o, &st, err, sizeof err) != 0) {
-        fprintf(log, "weft: %s\n", err);
+        fprintf(stderr, "weft: %s\n", err);
         return 2;
     }
     weft_report r;
@@ -242,7 +242,7 @@ int weft_check(const char *name, weft_task_fn fn, void *arg,
         uint64_t seed = o->seeds ? o->seeds[i] : o->seed + i;
         weft__outcome oc;
         if (weft__run_seed(name, fn, arg, o, &st, seed, &rec, &oc) != 0) {
-            fprintf(log, "weft: %s\n", oc.message);
+            fprintf(stderr, "weft: %s\n", oc.message);
             break;
         }
         uint64_t h = weft__trace_hash(&rec);
@@ -316,12 +316,12 @@ int weft__replay_bytes(const char *name, weft_task_fn fn, void *arg,
     weft__trace_init(&from);
     weft__trace_init(&rec);
     if (weft__trace_decode(bytes, len, &from, err, sizeof err) != 0) {
-        fprintf(log, "weft: bad trace: %s\n", err);
+        fprintf(stderr, "weft: bad trace: %s\n", err);
         weft__trace_free(&from);
         return 2;
     }
     if (name && strcmp(name, from.h.test) != 0) {
-        fprintf(log, "weft: the trace was recorded for test '%s', not '%s'\n",
+        fprintf(stderr, "weft: the trace was recorded for test '%s', not '%s'\n",
                 from.h.test, name);
         weft__trace_free(&from);
         return 2;
@@ -332,7 +332,7 @@ int weft__replay_bytes(const char *name, weft_task_fn fn, void *arg,
     double t0 = weft__monotonic();
     int rc = 0;
     if (weft__replay_trace(from.h.test, fn, arg, &from, o, &rec, &oc, err, sizeof err) != 0) {
-        fprintf(log, "weft: %s\n", err);
+        fprintf(stderr, "weft: %s\n", err);
         rc = 2;
     } else {
         uint64_t h = weft__trace_hash(&rec);
@@ -341,7 +341,7 @@ int weft__replay_bytes(const char *name, weft_task_fn fn, void *arg,
         r.last_trace_hash = h;
         if (oc.kind == WEFT_KIND_DIVERGED) {
             r.diverged = true;
-            fprintf(log, "weft: %s\n", oc.message);
+            fprintf(stderr, "weft: %s\n", oc.message);
             rc = 2;
         } else if (oc.kind != WEFT_KIND_NONE) {
             weft_failure *f = note_failure(&r, &oc, &rec, h, 0, weft__argv0(o));

@@ -7,7 +7,9 @@
  * CU_ASSERT_*_FATAL (it would longjmp across stacks): they record what they
  * saw in variables that the main fiber asserts on.
  */
+#ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE /* fork, setrlimit, sysconf under -std=c11 */
+#endif
 #include <CUnit/CUnit.h>
 
 #include <errno.h>

@@ -173,6 +173,76 @@ int weft_sleep(weft_time delay);           /* negative: misuse */
 int weft_sleep_until(weft_time deadline);
 int weft_wait_all_tasks_blocked(void);     /* trio.testing */
 
+/* ------------------------------------------- synchronization primitives */
+
+/* Objects made by _new/_open belong to the execution and are released when
+ * it ends. Blocking calls are checkpoints even when they do not block;
+ * try_ and _nowait calls, set, release, notify, close and clone are not. */
+
+typedef struct weft_event weft_event;
+typedef struct weft_lock weft_lock;
+typedef struct weft_semaphore weft_semaphore;
+typedef struct weft_condition weft_condition;
+typedef struct weft_limiter weft_limiter;
+
+weft_event *weft_event_new(void);
+void weft_event_set(weft_event *e);          /* wakes every waiter; idempotent */
+bool weft_event_is_set(const weft_event *e);
+int weft_event_wait(weft_event *e);
+
+weft_lock *weft_lock_new(void);              /* FIFO-fair, hands off on release */
+int weft_lock_acquire(weft_lock *l);
+int weft_lock_try_acquire(weft_lock *l);     /* WEFT_OK or WEFT_WOULDBLOCK */
+int weft_lock_release(weft_lock *l);         /* not the owner: misuse */
+bool weft_lock_locked(const weft_lock *l);
+
+/* max WEFT_UNBOUNDED: no maximum. initial > max is misuse. */
+weft_semaphore *weft_semaphore_new(size_t initial, size_t max);
+int weft_semaphore_acquire(weft_semaphore *s);
+int weft_semaphore_try_acquire(weft_semaphore *s);
+int weft_semaphore_release(weft_semaphore *s); /* past max: misuse */
+size_t weft_semaphore_value(const weft_semaphore *s);
+size_t weft_semaphore_max_value(const weft_semaphore *s);
+
+weft_condition *weft_condition_new(weft_lock *l); /* NULL: a lock of its own */
+weft_lock *weft_condition_lock(weft_condition *c);
+/* Lock held, else misuse. Returns with the lock held, even when cancelled. */
+int weft_condition_wait(weft_condition *c);
+int weft_condition_notify(weft_condition *c, size_t n); /* lock held */
+int weft_condition_notify_all(weft_condition *c);
+
+/* CapacityLimiter: total >= 1 or WEFT_UNBOUNDED; one token per borrower. */
+weft_limiter *weft_limiter_new(size_t total_tokens);
+int weft_limiter_acquire(weft_limiter *l);
+int weft_limiter_try_acquire(weft_limiter *l);
+int weft_limiter_acquire_on_behalf_of(weft_limiter *l, const void *borrower);
+int weft_limiter_try_acquire_on_behalf_of(weft_limiter *l, const void *borrower);
+int weft_limiter_release(weft_limiter *l);
+int weft_limiter_release_on_behalf_of(weft_limiter *l, const void *borrower);
+int weft_limiter_set_total_tokens(weft_limiter *l, size_t total_tokens);
+size_t weft_limiter_total_tokens(const weft_limiter *l);
+size_t weft_limiter_borrowed(const weft_limiter *l);
+/* Negative after lowering the total below what is borrowed; PTRDIFF_MAX
+ * when unbounded. */
+ptrdiff_t weft_limiter_available(const weft_limiter *l);
+
+/* ------------------------------------------------ memory object streams */
+
+typedef struct weft_sender weft_sender;
+typedef struct weft_receiver weft_receiver;
+
+/* A stream buffering up to max_buffer items (0: rendezvous; WEFT_UNBOUNDED).
+ * Items are pointers; NULL is an item too. */
+int weft_stream_open(size_t max_buffer, weft_sender **tx, weft_receiver **rx);
+int weft_send(weft_sender *tx, void *item);
+int weft_send_nowait(weft_sender *tx, void *item);
+int weft_recv(weft_receiver *rx, void **item);
+int weft_recv_nowait(weft_receiver *rx, void **item);
+weft_sender *weft_sender_clone(weft_sender *tx);     /* NULL when tx is closed */
+weft_receiver *weft_receiver_clone(weft_receiver *rx);
+void weft_sender_close(weft_sender *tx);             /* idempotent */
+void weft_receiver_close(weft_receiver *rx);
+
 /* ----------------------------------------------- failing and injecting */
 
 WEFT_NORETURN void weft_fail(const char *fmt, ...) WEFT_PRINTF(1, 2);
@@ -349,6 +419,37 @@ void weft__set_location(const char *file, int line);
     (weft__set_location(__FILE__, __LINE__), (weft_scope_open_shielded)(d))
 #define weft_scope_close(s) (weft__set_location(__FILE__, __LINE__), (weft_scope_close)(s))
 #define weft_fail(...) (weft__set_location(__FILE__, __LINE__), (weft_fail)(__VA_ARGS__))
+
+/* Primitives record where they were made and where they were called. */
+#define WEFT__AT(call) (weft__set_location(__FILE__, __LINE__), (call))
+#define weft_event_new() WEFT__AT((weft_event_new)())
+#define weft_event_wait(e) WEFT__AT((weft_event_wait)(e))
+#define weft_lock_new() WEFT__AT((weft_lock_new)())
+#define weft_lock_acquire(l) WEFT__AT((weft_lock_acquire)(l))
+#define weft_lock_try_acquire(l) WEFT__AT((weft_lock_try_acquire)(l))
+#define weft_lock_release(l) WEFT__AT((weft_lock_release)(l))
+#define weft_semaphore_new(i, m) WEFT__AT((weft_semaphore_new)((i), (m)))
+#define weft_semaphore_acquire(s) WEFT__AT((weft_semaphore_acquire)(s))
+#define weft_semaphore_release(s) WEFT__AT((weft_semaphore_release)(s))
+#define weft_condition_new(l) WEFT__AT((weft_condition_new)(l))
+#define weft_condition_wait(c) WEFT__AT((weft_condition_wait)(c))
+#define weft_condition_notify(c, n) WEFT__AT((weft_condition_notify)((c), (n)))
+#define weft_condition_notify_all(c) WEFT__AT((weft_condition_notify_all)(c))
+#define weft_limiter_new(n) WEFT__AT((weft_limiter_new)(n))
+#define weft_limiter_acquire(l) WEFT__AT((weft_limiter_acquire)(l))
+#define weft_limiter_try_acquire(l) WEFT__AT((weft_limiter_try_acquire)(l))
+#define weft_limiter_acquire_on_behalf_of(l, b)                               \
+    WEFT__AT((weft_limiter_acquire_on_behalf_of)((l), (b)))
+#define weft_limiter_try_acquire_on_behalf_of(l, b)                           \
+    WEFT__AT((weft_limiter_try_acquire_on_behalf_of)((l), (b)))
+#define weft_limiter_release(l) WEFT__AT((weft_limiter_release)(l))
+#define weft_limiter_release_on_behalf_of(l, b)                               \
+    WEFT__AT((weft_limiter_release_on_behalf_of)((l), (b)))
+#define weft_limiter_set_total_tokens(l, n)                                   \
+    WEFT__AT((weft_limiter_set_total_tokens)((l), (n)))
+#define weft_stream_open(m, tx, rx) WEFT__AT((weft_stream_open)((m), (tx), (rx)))
+#define weft_send(tx, item) WEFT__AT((weft_send)((tx), (item)))
+#define weft_recv(rx, item) WEFT__AT((weft_recv)((rx), (item)))
 
 #ifdef __cplusplus
 }
