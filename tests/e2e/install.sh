@@ -1,0 +1,23 @@
+# The README's first test, built outside the tree against an installed weft
+# with pkg-config (shared and fully static), finds its bug and replays it.
+. "$(dirname "$0")/common.inc"
+P=$TMP/prefix
+cmake --install "$B" --prefix "$P" >/dev/null || fail "cmake --install"
+PC=$(dirname "$(find "$P" -name weft-main.pc | head -n 1)")
+export PKG_CONFIG_PATH=$PC
+sed -n '/<!-- first-test: begin -->/,/<!-- first-test: end -->/p' "$S/README.md" |
+    sed '/^```/d; /<!--/d' >"$TMP/first_test.c"
+grep -q WEFT_TEST "$TMP/first_test.c" && ok "README test extracted" || fail "no test in README"
+cd "$TMP"
+cc first_test.c -o first_test $(pkg-config --cflags --libs weft-main) || fail "shared build"
+export LD_LIBRARY_PATH=$(pkg-config --variable=libdir weft)
+expect_rc 1 ./first_test explore two_visits
+expect_grep 'FAIL two_visits: assert' "$TMP/out"
+seed=$(sed -n 's/.*--seed \([0-9]*\).*/\1/p' "$TMP/out" | head -n 1)
+expect_rc 1 ./first_test replay two_visits --seed "$seed"
+expect_grep 'reproduced: assert' "$TMP/out"
+cc -static first_test.c -o first_test_static $(pkg-config --static --cflags --libs weft-main) ||
+    fail "static build"
+expect_rc 1 ./first_test_static explore two_visits
+expect_grep "replay two_visits --seed $seed" "$TMP/out"
+finish
