@@ -11,6 +11,20 @@
 
 #include <stdio.h>
 
+/* Every one of SEEDS schedules passes, whatever WEFT_SEED/WEFT_ITERATIONS
+ * say: for tests that also count what happened across the schedules. */
+static bool all_pass(weft_task_fn fn, void *arg)
+{
+    weft_report r;
+    int rc = run_seeds(fn, arg, SEEDS, false, &r);
+    if (rc == 1 && r.n_failures)
+        fprintf(stderr, "\n  seed %llu: %s\n", (unsigned long long)r.failures[0].seed,
+                r.failures[0].message);
+    if (rc != 2)
+        weft_report_free(&r);
+    return rc == 0;
+}
+
 static const int code42 = 42, code43 = 43;
 
 /* A child that fails at once with *arg, before any checkpoint. */
@@ -662,7 +676,7 @@ static int prog_empty_join_is_scheduling_point(void *arg)
 static void test_group_empty_join_is_scheduling_point(void)
 {
     ey_ran = 0;
-    EXPECT_PASS(prog_empty_join_is_scheduling_point, NULL);
+    CU_ASSERT(all_pass(prog_empty_join_is_scheduling_point, NULL));
     CU_ASSERT(ey_ran > 0); /* the sibling ran during the empty join */
 }
 
@@ -1084,7 +1098,7 @@ static int prog_children_order_is_scheduler_decision(void *arg)
 static void test_group_children_order_is_scheduler_decision(void)
 {
     ord_a_first = ord_b_first = 0;
-    EXPECT_PASS(prog_children_order_is_scheduler_decision, NULL);
+    CU_ASSERT(all_pass(prog_children_order_is_scheduler_decision, NULL));
     CU_ASSERT(ord_a_first > 0);
     CU_ASSERT(ord_b_first > 0);
 }
@@ -1157,6 +1171,88 @@ static int prog_failing_child_cancels_body_at_next_checkpoint(void *arg)
 static void test_group_failing_child_cancels_body_at_next_checkpoint(void)
 {
     EXPECT_PASS(prog_failing_child_cancels_body_at_next_checkpoint, NULL);
+}
+
+/* ======================== 20/21/24: more on scopes around the group */
+
+/* A shielded scope around the group shields its children too. */
+static int sh_rc;
+
+static int sh_child(void *arg)
+{
+    (void)arg;
+    sh_rc = weft_sleep(WEFT_MS(1));
+    return sh_rc;
+}
+
+static int prog_children_inherit_shield(void *arg)
+{
+    (void)arg;
+    sh_rc = 99;
+    weft_scope *outer = weft_scope_open(WEFT_FOREVER);
+    weft_scope_cancel(outer);
+    weft_scope *sh = weft_scope_open_shielded(WEFT_FOREVER);
+    weft_group *g = weft_group_open();
+    weft_spawn(g, sh_child, NULL, "shielded child");
+    int rc = weft_group_join(g);
+    WEFT_ASSERT_MSG(rc == WEFT_OK, "join inside the shield returned %d", rc);
+    WEFT_ASSERT_MSG(sh_rc == WEFT_OK, "the child's sleep returned %d", sh_rc);
+    WEFT_ASSERT(weft_scope_close(sh) == WEFT_OK);
+    rc = weft_checkpoint();
+    WEFT_ASSERT(rc == WEFT_CANCELLED);
+    WEFT_ASSERT(weft_scope_close(outer) == WEFT_CANCELLED);
+    return WEFT_OK;
+}
+
+static void test_group_children_inherit_shield(void)
+{
+    EXPECT_PASS(prog_children_inherit_shield, NULL);
+}
+
+/* A child failure and an outer cancellation: join reports the failure; the
+ * outer cancellation still holds at the next checkpoint. */
+static int prog_failure_prevails_over_outer_cancel(void *arg)
+{
+    (void)arg;
+    static wake_rec rec;
+    rec = (wake_rec){99, 0};
+    weft_time t0 = weft_now();
+    weft_scope *s = weft_scope_open(t0 + WEFT_MS(1));
+    weft_group *g = weft_group_open();
+    weft_spawn(g, fail_when_cancelled, (void *)&code43, "fails when cancelled");
+    weft_spawn(g, sleep_forever, &rec, "sibling");
+    int rc = weft_group_join(g);
+    WEFT_ASSERT_MSG(rc == 43, "join returned %d, expected the failure 43", rc);
+    WEFT_ASSERT(rec.rc == WEFT_CANCELLED);
+    WEFT_ASSERT(weft_group_failures(g, NULL, 0) == 1);
+    rc = weft_checkpoint();
+    WEFT_ASSERT_MSG(rc == WEFT_CANCELLED, "checkpoint in the expired scope returned %d", rc);
+    rc = weft_scope_close(s);
+    WEFT_ASSERT_MSG(rc == WEFT_TIMEOUT, "scope close returned %d", rc);
+    return WEFT_OK;
+}
+
+static void test_group_failure_prevails_over_outer_cancel(void)
+{
+    EXPECT_PASS(prog_failure_prevails_over_outer_cancel, NULL);
+}
+
+/* Joining while a scope opened in the body is still open closes scopes
+ * out of order: misuse. */
+static int prog_join_with_body_scope_open(void *arg)
+{
+    (void)arg;
+    weft_group *g = weft_group_open();
+    weft_scope *s = weft_scope_open(WEFT_FOREVER);
+    weft_group_join(g);
+    weft_scope_close(s);
+    return WEFT_OK;
+}
+
+static void test_group_join_with_body_scope_open_is_misuse(void)
+{
+    CU_ASSERT(always_fails_with(prog_join_with_body_scope_open, NULL, 50, WEFT_KIND_MISUSE,
+                                "still open"));
 }
 
 /* ============================================ failure kinds: violation */
@@ -1381,6 +1477,9 @@ ADD(test_group_spawned_children_wait_for_scheduling_point)
 ADD(test_group_children_order_is_scheduler_decision)
 ADD(test_group_cancel_cancels_host_body)
 ADD(test_group_failing_child_cancels_body_at_next_checkpoint)
+ADD(test_group_children_inherit_shield)
+ADD(test_group_failure_prevails_over_outer_cancel)
+ADD(test_group_join_with_body_scope_open_is_misuse)
 ADD(test_group_task_returning_with_open_group_is_violation)
 ADD(test_group_task_returning_with_open_scope_is_violation)
 ADD(test_group_test_returning_code_is_failure)
