@@ -41,4 +41,17 @@ set -e
 say "the fixed version survives 10000 schedules"
 "$EX/lock_order" explore lock_order_fixed --iterations 10000
 
+say "the other bundled bugs, each beside its fixed twin"
+for ex in lost_update timeout_race lost_wakeup early_close slot_leak; do
+    set +e
+    "$EX/$ex" explore "$ex" --iterations 10000 >"$BUILD/demo.out"
+    rc=$?
+    set -e
+    [ "$rc" = 1 ] || { echo "demo: explore did not find the bug in $ex" >&2; exit 1; }
+    printf '%-14s %s\n' "$ex:" "$(sed -n 's/^FAIL [^:]*: //p' "$BUILD/demo.out" | head -n 1), $(sed -n 's/.*\(seed [0-9]*\).*/\1/p' "$BUILD/demo.out" | head -n 1)"
+    "$EX/$ex" explore "${ex}_fixed" --iterations 10000 >"$BUILD/demo.out" ||
+        { echo "demo: ${ex}_fixed failed" >&2; cat "$BUILD/demo.out"; exit 1; }
+    printf '%-14s %s\n' "  fixed:" "$(sed -n 's/^explore [^:]*: //p' "$BUILD/demo.out")"
+done
+
 say "done: found, replayed, reproduced. Next: README.md, 'Write your first test'."

@@ -223,6 +223,7 @@ int weft__group_join_at(weft_group *g, const char *file, int line)
     g->joined = true;
     g->scope.closed = true;
     t->scope = g->scope.parent;
+    weft__scope_catch(t, &g->scope); /* the group's own cancel is absorbed */
     if (g->n_failures)
         return g->failures[0];
     return weft__cancel_point(rt, t); /* a cancellation from outside */

@@ -72,7 +72,7 @@ struct weft_scope {
     weft_time deadline;
     bool shield;
     bool cancel_called;
-    bool caught;               /* a cancellation was delivered to it */
+    bool caught;               /* it caught a cancellation when it closed */
     bool closed;
     bool is_root;              /* a task's invisible root scope */
     const char *file;          /* where it was opened */
@@ -90,6 +90,8 @@ struct weft__task {
     uint8_t state;             /* enum weft__task_state */
     bool started_called;       /* weft_started was called (weft_start child) */
     bool cancellable;          /* current wait is aborted by cancellation */
+    bool cancel_inflight;      /* a WEFT_CANCELLED was delivered and no
+                                  scope has caught it yet */
     const char *name;
     weft__fiber fiber;
     weft__stack stack;
@@ -228,8 +230,12 @@ int weft__deliver(weft__rt *rt, weft__task *t);
 /* The scope that would catch a cancellation delivered to task t now, or
  * NULL when t is not cancelled. */
 weft_scope *weft__cancel_catcher(const weft__task *t);
-/* The cancellation point: WEFT_CANCELLED (and marks the catcher) or OK. */
+/* The cancellation point: WEFT_CANCELLED (the cancellation is then in
+ * flight in t) or WEFT_OK. */
 int weft__cancel_point(weft__rt *rt, weft__task *t);
+/* Closing s catches t's in-flight cancellation when s is cancelled and no
+ * cancellation outside it is visible. Returns whether it caught. */
+bool weft__scope_catch(weft__task *t, weft_scope *s);
 /* Deadline timer fired. */
 void weft__scope_deadline_fired(weft__rt *rt, weft__timer *tm);
 

@@ -50,11 +50,33 @@ weft_scope *weft__cancel_catcher(const weft__task *t)
 int weft__cancel_point(weft__rt *rt, weft__task *t)
 {
     (void)rt;
-    weft_scope *c = weft__cancel_catcher(t);
-    if (!c)
+    if (!weft__cancel_catcher(t))
         return WEFT_OK;
-    c->caught = true;
+    t->cancel_inflight = true;
     return WEFT_CANCELLED;
+}
+
+/* Whether a cancellation of a scope outside s reaches s's extent. */
+static bool parent_cancel_visible(const weft_scope *s)
+{
+    if (s->shield)
+        return false;
+    for (const weft_scope *p = s->parent; p; p = p->parent) {
+        if (p->cancel_called)
+            return true;
+        if (p->shield)
+            break;
+    }
+    return false;
+}
+
+bool weft__scope_catch(weft__task *t, weft_scope *s)
+{
+    if (!t->cancel_inflight || !s->cancel_called || parent_cancel_visible(s))
+        return false;
+    t->cancel_inflight = false;
+    s->caught = true;
+    return true;
 }
 
 int weft__deliver(weft__rt *rt, weft__task *t)
@@ -63,6 +85,7 @@ int weft__deliver(weft__rt *rt, weft__task *t)
      * raised between the abort and this task running again: the operation
      * did not happen, and WEFT_CANCELLED is how a call says so. */
     weft__cancel_point(rt, t);
+    t->cancel_inflight = true;
     return WEFT_CANCELLED;
 }
 
@@ -119,6 +142,25 @@ weft_scope *(weft_scope_open)(weft_time deadline)
 weft_scope *(weft_scope_open_shielded)(weft_time deadline)
 {
     return open_scope(deadline, true);
+}
+
+static weft_scope *open_after(weft_time delay, const char *fn)
+{
+    weft__rt *rt = weft__need_rt(fn);
+    if (delay < 0)
+        weft__misuse("%s: negative delay %lld ns", fn, (long long)delay);
+    weft_time d = delay > WEFT_FOREVER - rt->now ? WEFT_FOREVER : rt->now + delay;
+    return open_scope(d, false);
+}
+
+weft_scope *(weft_move_on_after)(weft_time delay)
+{
+    return open_after(delay, "weft_move_on_after");
+}
+
+weft_scope *(weft_fail_after)(weft_time delay)
+{
+    return open_after(delay, "weft_fail_after");
 }
 
 static weft__rt *scope_rt(const weft_scope *s, const char *fn)
@@ -199,7 +241,7 @@ int (weft_scope_close)(weft_scope *s)
     s->closed = true;
     weft__timers_disarm(&rt->timers, &s->timer);
     t->scope = s->parent;
-    if (!s->caught)
+    if (!weft__scope_catch(t, s))
         return WEFT_OK;
     return rt->now >= s->deadline ? WEFT_TIMEOUT : WEFT_CANCELLED;
 }

@@ -149,9 +149,11 @@ int weft_scope_close(weft_scope *s);
  * INT64_MIN when cancelled, WEFT_FOREVER when none. */
 weft_time weft_effective_deadline(void);
 
-/* move_on_after / fail_after helpers. */
-#define weft_move_on_after(d) weft_scope_open(weft_now() + (d))
-#define weft_fail_after(d) weft_scope_open(weft_now() + (d))
+/* weft_scope_open(weft_now() + delay); a negative delay is misuse. With
+ * move_on_after ignore weft_scope_close's result; with fail_after return it
+ * (WEFT_TIMEOUT when the deadline expired inside). */
+weft_scope *weft_move_on_after(weft_time delay);
+weft_scope *weft_fail_after(weft_time delay);
 
 #if defined(__GNUC__) || defined(__clang__)
 void weft__scope_guard_close(weft_scope **s);
@@ -417,6 +419,8 @@ void weft__set_location(const char *file, int line);
 #define weft_scope_open(d) (weft__set_location(__FILE__, __LINE__), (weft_scope_open)(d))
 #define weft_scope_open_shielded(d)                                           \
     (weft__set_location(__FILE__, __LINE__), (weft_scope_open_shielded)(d))
+#define weft_move_on_after(d) (weft__set_location(__FILE__, __LINE__), (weft_move_on_after)(d))
+#define weft_fail_after(d) (weft__set_location(__FILE__, __LINE__), (weft_fail_after)(d))
 #define weft_scope_close(s) (weft__set_location(__FILE__, __LINE__), (weft_scope_close)(s))
 #define weft_fail(...) (weft__set_location(__FILE__, __LINE__), (weft_fail)(__VA_ARGS__))
 
