@@ -210,6 +210,40 @@ static weft_failure *note_failure(weft_report *r, const weft__outcome *out,
     return f;
 }
 
+/* Hands one failing execution to the options' hook (the failure store):
+ * every failing execution, so the store can count hits and keep several
+ * schedules of one failure. */
+static void emit_failure(const weft_options *o, const weft_report *r,
+                         const weft__outcome *oc, const weft__trace *rec,
+                         uint64_t hash, uint64_t exec_index, bool first,
+                         const char *argv0)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (weft__trace_encode(rec, &bytes, &len) != 0)
+        return;
+    char cmd[1024];
+    weft__replay_command(cmd, sizeof cmd, argv0, rec->h.test, rec->h.seed, &rec->h);
+    weft_failure_event ev = {
+        .test = r->test,
+        .strategy = rec->h.strategy,
+        .kind = oc->kind,
+        .message = oc->message,
+        .location = oc->location,
+        .seed = rec->h.seed,
+        .execution = exec_index,
+        .steps = oc->steps,
+        .signature = weft__failure_signature(oc->kind, oc->location, oc->message),
+        .trace_hash = hash,
+        .trace = bytes,
+        .trace_len = len,
+        .replay_command = cmd,
+        .first_of_signature = first,
+    };
+    o->on_failure(o->on_failure_ctx, &ev);
+    free(bytes);
+}
+
 int weft_check(const char *name, weft_task_fn fn, void *arg,
                const weft_options *opt, weft_report *out)
 {
@@ -254,6 +288,8 @@ int weft_check(const char *name, weft_task_fn fn, void *arg,
         weft_failure *f = note_failure(&r, &oc, &rec, h, i, argv0);
         if (f && !o->quiet)
             weft__failure_print(&r, f, total, log);
+        if (o->on_failure)
+            emit_failure(o, &r, &oc, &rec, h, i, f != NULL, argv0);
         if (o->stop_on_failure)
             break;
     }

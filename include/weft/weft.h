@@ -271,6 +271,25 @@ WEFT_NORETURN void weft__assert_fail(const char *file, int line,
 
 #define WEFT_UNBOUNDED SIZE_MAX
 
+/* One failing execution, as the explorer found it (for a failure store). */
+typedef struct weft_failure_event {
+    const char *test;
+    const char *strategy;
+    int kind;
+    const char *message;
+    const char *location;
+    uint64_t seed;
+    uint64_t execution;
+    uint64_t steps;
+    uint64_t signature;        /* same as weft_failure.signature */
+    uint64_t trace_hash;       /* the schedule's identity */
+    const uint8_t *trace;      /* encoded schedule; valid during the call */
+    size_t trace_len;
+    const char *replay_command;
+    bool first_of_signature;   /* first time this campaign saw it */
+} weft_failure_event;
+typedef void (*weft_failure_hook)(void *ctx, const weft_failure_event *ev);
+
 typedef struct weft_options {
     const char *strategy;   /* "random" (default); more in later versions */
     uint64_t seed;          /* first seed (execution i uses seed + i) */
@@ -288,6 +307,8 @@ typedef struct weft_options {
     size_t stack_size;      /* per task, 0: 256 KiB */
     const char *argv0;      /* the test binary, for replay commands */
     void *log;              /* FILE * for failures and summaries; NULL: stderr */
+    weft_failure_hook on_failure; /* called for every failing execution */
+    void *on_failure_ctx;
 } weft_options;
 
 /* weft_options with every field at its default. */
