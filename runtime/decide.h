@@ -60,9 +60,13 @@ typedef struct weft__runnable {
     uint32_t task; /* stable per-execution id: 0 is the test's main task,
                       then tasks in spawn order */
     uint16_t op;   /* enum weft__op: what it will do next */
-    uint16_t pad;
+    uint16_t flags; /* WEFT__R_* */
     uint32_t obj;  /* per-execution object number the op touches, 0: none */
 } weft__runnable;
+
+/* weft__runnable.flags */
+#define WEFT__R_CURRENT 1u /* it was running and only yielded: picking
+                              another task here is a preemption */
 
 typedef struct weft__decider weft__decider;
 

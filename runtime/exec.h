@@ -24,6 +24,10 @@ typedef struct weft__exec_params {
     uint64_t fair_after;       /* steps of the unfair (decided) prefix */
     size_t stack_size;
     bool inject;               /* ask the decider at weft_inject sites */
+    bool inject_cancel;        /* ask at cancellation points whether the
+                                  outside world cancels a scope there */
+    bool inject_timeout;       /* ask at scheduling points whether time
+                                  jumps to the next timer while tasks run */
 } weft__exec_params;
 
 /* How one execution ended. */

@@ -233,6 +233,9 @@ weft_scope *weft__cancel_catcher(const weft__task *t);
 /* The cancellation point: WEFT_CANCELLED (the cancellation is then in
  * flight in t) or WEFT_OK. */
 int weft__cancel_point(weft__rt *rt, weft__task *t);
+/* With cancel injection on: asks the decider whether the outside world
+ * cancels one of the scopes around t's cancellation point now. */
+void weft__maybe_inject_cancel(weft__rt *rt, weft__task *t);
 /* Closing s catches t's in-flight cancellation when s is cancelled and no
  * cancellation outside it is visible. Returns whether it caught. */
 bool weft__scope_catch(weft__task *t, weft_scope *s);

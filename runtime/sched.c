@@ -192,6 +192,18 @@ static bool advance_clock(weft__rt *rt)
     return true;
 }
 
+/* With timeout injection on, while tasks are still runnable: asks whether
+ * the runnable work was slow enough for the clock to reach the next timer,
+ * and if so fires everything due then, so timeouts race with work. */
+static void maybe_inject_timeout(weft__rt *rt)
+{
+    if (!rt->p.inject_timeout || rt->step > rt->p.fair_after ||
+        !weft__timers_top(&rt->timers))
+        return;
+    if (weft__choose(rt, WEFT__D_TIMEOUT, 2) == 1)
+        advance_clock(rt);
+}
+
 /* ------------------------------------------------------------- deadlock */
 
 static void describe_wait(const weft__task *t, char *buf, size_t len)
@@ -244,6 +256,7 @@ static weft__task *next_task(weft__rt *rt)
         if (!advance_clock(rt))
             deadlock(rt);
     }
+    maybe_inject_timeout(rt);
     size_t i = pick_index(rt);
     weft__runq *rq = &rt->rq;
     uint32_t id = rq->q[i].task;
@@ -286,6 +299,7 @@ void weft__switch_away(weft__rt *rt)
 void weft__schedule_point(weft__rt *rt, uint16_t op, uint32_t obj)
 {
     weft__make_runnable(rt, rt->cur, op, obj);
+    rt->rq.q[rt->rq.n - 1].flags = WEFT__R_CURRENT;
     switch_to(rt, next_task(rt));
 }
 
@@ -306,6 +320,8 @@ int weft__block(weft__rt *rt, const weft__wait_ops *ops, const void *on,
                 uint32_t obj, bool cancellable)
 {
     weft__task *t = rt->cur;
+    if (cancellable)
+        weft__maybe_inject_cancel(rt, t);
     if (cancellable && weft__cancel_catcher(t)) {
         /* Cancelled already: the wait never starts, but this is still a
          * scheduling point. */

@@ -47,9 +47,41 @@ weft_scope *weft__cancel_catcher(const weft__task *t)
     return catcher;
 }
 
+/* Scopes the outside world could cancel at t's cancellation point: group
+ * scopes and unshielded user scopes on t's chain that lie outside every
+ * shield on it (CONTRACT.md 9). Innermost first; returns the count. */
+static size_t inject_candidates(const weft__task *t, weft_scope **out, size_t max)
+{
+    const weft_scope *outermost_shield = NULL;
+    for (const weft_scope *s = t->scope; s; s = s->parent)
+        if (s->shield)
+            outermost_shield = s;
+    const weft_scope *s = t->scope;
+    if (outermost_shield)
+        s = outermost_shield->parent;
+    size_t n = 0;
+    for (; s && n < max; s = s->parent)
+        if (!s->is_root && !s->shield && !s->cancel_called && !s->closed)
+            out[n++] = (weft_scope *)s;
+    return n;
+}
+
+void weft__maybe_inject_cancel(weft__rt *rt, weft__task *t)
+{
+    if (!rt->p.inject_cancel || rt->step > rt->p.fair_after)
+        return;
+    weft_scope *cand[32];
+    size_t n = inject_candidates(t, cand, 32);
+    if (n == 0)
+        return;
+    size_t v = weft__choose(rt, WEFT__D_CANCEL, n + 1);
+    if (v > 0)
+        weft__scope_cancel(rt, cand[v - 1]);
+}
+
 int weft__cancel_point(weft__rt *rt, weft__task *t)
 {
-    (void)rt;
+    weft__maybe_inject_cancel(rt, t);
     if (!weft__cancel_catcher(t))
         return WEFT_OK;
     t->cancel_inflight = true;

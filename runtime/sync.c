@@ -26,6 +26,7 @@ void *weft__alloc(weft__rt *rt, size_t size)
 
 int weft__pre_checkpoint(weft__rt *rt, uint16_t op, uint32_t obj)
 {
+    weft__maybe_inject_cancel(rt, rt->cur);
     if (!weft__cancel_catcher(rt->cur))
         return WEFT_OK;
     weft__schedule_point(rt, op, obj);
