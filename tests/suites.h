@@ -14,7 +14,9 @@
     X(group)                                                                  \
     X(clock)                                                                  \
     X(harness)                                                                \
-    X(cli)
+    X(cli)                                                                    \
+    X(sync)                                                                   \
+    X(stream)
 
 #define WEFT__DECLARE_SUITE(name) int tests_##name##_register(void);
 WEFT_TEST_SUITES(WEFT__DECLARE_SUITE)
