@@ -21,6 +21,7 @@ enum weft__cmd {
     WEFT__CMD_EXPLORE,
     WEFT__CMD_REPLAY,
     WEFT__CMD_FUZZ,
+    WEFT__CMD_MINIMIZE,
 };
 
 typedef struct weft__cli {
@@ -35,7 +36,8 @@ typedef struct weft__cli {
     double cancel_rate, timeout_rate, inject_rate;
     double time_limit;         /* seconds, 0: none */
     unsigned jobs;             /* 0: not given */
-    const char *db;
+    const char *db;            /* NULL: weft.db for run/explore */
+    bool no_db;
     bool has_id;
     uint64_t id;
     const char *trace_in;      /* replay --trace FILE */

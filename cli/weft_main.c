@@ -12,9 +12,12 @@
 
 #include <weft/weft.h>
 
+#include "../reports/store.h"
 #include "../scheduler/explore.h"
+#include "../scheduler/minimize.h"
 #include "../scheduler/report.h"
 #include "options.h"
+#include "record.h"
 
 static const char usage[] =
     "usage: %s COMMAND [NAME] [OPTIONS]\n"
@@ -25,6 +28,9 @@ static const char usage[] =
     "  explore NAME                  many executions, stops at the first failure\n"
     "  replay NAME --seed S          re-run one seed (same strategy and options)\n"
     "  replay NAME --trace FILE      re-run a recorded schedule (see --trace-out)\n"
+    "  replay NAME --db FILE --id N  re-run the stored failure N's best schedule\n"
+    "  minimize NAME --db FILE --id N | --trace FILE\n"
+    "                                shrink a failing schedule, keeping its failure\n"
     "  fuzz NAME [libFuzzer flags]   libFuzzer chooses the schedule (fuzz builds)\n"
     "\n"
     "options:\n"
@@ -36,6 +42,8 @@ static const char usage[] =
     "  --inject-rate P      probability that a weft_inject() site fires\n"
     "  --keep-going         collect every distinct failure instead of stopping\n"
     "  --trace-out FILE     write the (first failing) schedule to FILE\n"
+    "  --db FILE            failure store (default weft.db; see the weft command)\n"
+    "  --no-db              record nothing\n"
     "  --json               end with one JSON object on stdout\n"
     "  --verbose            run/replay: print every decision of the schedule\n"
     "  --quiet              print only failures and the summary\n"
@@ -95,6 +103,25 @@ static void fill_options(const weft__cli *c, const char *argv0, FILE *log,
     o->log = log;
 }
 
+/* The store run/explore record into, unless --no-db. NULL when off;
+ * *failed when it could not be opened (message printed). */
+static weft__recorder *open_recorder(const weft__cli *c, const char *argv0,
+                                     const weft_options *o, weft__recorder *r,
+                                     bool *failed)
+{
+    char err[512];
+    *failed = false;
+    if (c->no_db)
+        return NULL;
+    const char *path = c->db ? c->db : "weft.db";
+    if (weft__recorder_open(r, path, argv0, c->test, o, err, sizeof err) != 0) {
+        fprintf(stderr, "weft: %s\n", err);
+        *failed = true;
+        return NULL;
+    }
+    return r;
+}
+
 static int write_trace_bytes(const char *path, const uint8_t *b, size_t len)
 {
     FILE *f = fopen(path, "wb");
@@ -103,6 +130,33 @@ static int write_trace_bytes(const char *path, const uint8_t *b, size_t len)
         return -1;
     }
     return 0;
+}
+
+/* Records run's one failure into the store (unless --no-db). */
+static int record_one(const weft__cli *c, const weft_options *o, const weft__trace *rec,
+                      const weft_failure *f)
+{
+    weft__recorder r;
+    bool failed;
+    weft__recorder *store = open_recorder(c, o->argv0, o, &r, &failed);
+    if (!store)
+        return failed ? -1 : 0;
+    uint8_t *bytes;
+    size_t len;
+    if (weft__trace_encode(rec, &bytes, &len) != 0) {
+        weft__recorder_close(store, 1);
+        return -1;
+    }
+    weft_failure_event ev = {
+        .test = rec->h.test, .strategy = rec->h.strategy, .kind = f->kind,
+        .message = f->message, .location = f->location, .seed = f->seed,
+        .steps = f->steps, .signature = f->signature, .trace_hash = f->trace_hash,
+        .trace = bytes, .trace_len = len, .replay_command = f->replay_command,
+        .first_of_signature = true,
+    };
+    weft__recorder_hook(store, &ev);
+    free(bytes);
+    return weft__recorder_close(store, 1) ? -1 : 0;
 }
 
 /* run NAME / replay NAME --seed S: one seeded execution, its schedule shown. */
@@ -139,6 +193,7 @@ static int cmd_run_seed(const weft__cli *c, const weft_test_def *t,
             oc.kind == WEFT_KIND_NONE ? "passed" : "FAILED");
     int rc = 0;
     if (oc.kind != WEFT_KIND_NONE) {
+        rc = 1;
         r.failed_executions = 1;
         r.first_failure_execution = 0;
         weft_failure *f = weft__report_add(&r);
@@ -154,11 +209,12 @@ static int cmd_run_seed(const weft__cli *c, const weft_test_def *t,
             f->hits = 1;
             f->trace_hash = r.last_trace_hash;
             f->signature = weft__failure_signature(oc.kind, oc.location, oc.message);
+            if (!is_replay && record_one(c, o, &rec, f) != 0)
+                rc = 2;
             weft__failure_print(&r, f, 0, log);
         }
         if (is_replay)
             fprintf(log, "reproduced: %s\n", weft_kind_name(oc.kind));
-        rc = 1;
     }
     if (c->trace_out && weft__trace_write_file(&rec, c->trace_out, err, sizeof err) != 0) {
         fprintf(stderr, "weft: %s\n", err);
@@ -174,12 +230,25 @@ static int cmd_run_seed(const weft__cli *c, const weft_test_def *t,
 }
 
 static int cmd_explore(const weft__cli *c, const weft_test_def *t,
-                       const weft_options *o, FILE *log)
+                       const weft_options *opt, FILE *log)
 {
     weft_report r;
-    int rc = weft_check(t->name, t->fn, NULL, o, &r);
-    if (rc == 2)
+    weft__recorder rec;
+    bool failed;
+    weft_options o = *opt;
+    weft__recorder *store = open_recorder(c, o.argv0, &o, &rec, &failed);
+    if (failed)
         return 2;
+    if (store) {
+        o.on_failure = weft__recorder_hook;
+        o.on_failure_ctx = store;
+    }
+    int rc = weft_check(t->name, t->fn, NULL, &o, &r);
+    if (rc == 2) {
+        weft__recorder_close(store, 0);
+        return 2;
+    }
+    bool store_failed = weft__recorder_close(store, r.executions) != 0;
     fprintf(log, "explore %s: %llu executions, %llu distinct schedules, %zu failure%s, "
                  "%.2f s (%.0f executions/s), strategy %s%s\n",
             t->name, (unsigned long long)r.executions,
@@ -187,6 +256,11 @@ static int cmd_explore(const weft__cli *c, const weft_test_def *t,
             r.n_failures == 1 ? "" : "s", r.elapsed_s,
             r.elapsed_s > 0 ? (double)r.executions / r.elapsed_s : 0.0, r.strategy,
             r.time_limited ? " (time limit reached)" : "");
+    if (store_failed)
+        rc = 2;
+    else if (store && r.n_failures)
+        fprintf(log, "recorded in %s (weft%s%s list)\n", c->db ? c->db : "weft.db",
+                c->db ? " --db " : "", c->db ? c->db : "");
     if (c->trace_out && r.n_failures && r.failures[0].trace &&
         write_trace_bytes(c->trace_out, r.failures[0].trace, r.failures[0].trace_len) != 0)
         rc = 2;
@@ -240,6 +314,136 @@ static int cmd_replay_trace(const weft__cli *c, const weft_test_def *t,
     return rc;
 }
 
+/* Reads failure c->id of the store c->db for test t. Prints why not. */
+static int load_stored(const weft__cli *c, const weft_test_def *t, weft__stored_failure *f)
+{
+    weft__store *st;
+    char err[512];
+    if (weft__store_open(c->db, WEFT__STORE_READ, &st, err, sizeof err) != 0) {
+        fprintf(stderr, "weft: %s\n", err);
+        return -1;
+    }
+    int rc = weft__store_get(st, (int64_t)c->id, 0, f, err, sizeof err);
+    weft__store_close(st);
+    if (rc != 0) {
+        fprintf(stderr, "weft: %s\n", err);
+        return -1;
+    }
+    if (strcmp(f->test, t->name) != 0) {
+        fprintf(stderr, "weft: failure %llu is of test '%s', not '%s'\n",
+                (unsigned long long)c->id, f->test, t->name);
+        weft__stored_failure_free(f);
+        return -1;
+    }
+    char self[17];
+    if (f->build_hash[0] && weft__file_hash("/proc/self/exe", self) == 0 &&
+        strcmp(self, f->build_hash) != 0)
+        fprintf(stderr, "weft: note: failure %llu was recorded by another build of this "
+                        "binary (%s, now %s); if the code changed, the replay may diverge\n",
+                (unsigned long long)c->id, f->build_hash, self);
+    return 0;
+}
+
+static int cmd_replay_db(const weft__cli *c, const weft_test_def *t, const weft_options *o,
+                         FILE *log)
+{
+    weft__stored_failure f;
+    if (load_stored(c, t, &f) != 0)
+        return 2;
+    fprintf(log, "replaying failure %llu (%s), schedule %lld: seed %llu, strategy %s, "
+                 "%llu steps%s\n",
+            (unsigned long long)c->id, f.kind, (long long)f.schedule_id,
+            (unsigned long long)f.seed, f.strategy, (unsigned long long)f.steps,
+            f.minimized ? ", minimized" : "");
+    weft_report r = {0};
+    int rc = weft__replay_bytes(t->name, t->fn, NULL, f.trace, f.trace_len, o, &r);
+    if (rc == 1)
+        fprintf(log, "reproduced: %s\n", weft_kind_name(r.failures[0].kind));
+    else if (rc == 0)
+        fprintf(log, "NOT reproduced: the schedule ran to the end and passed\n");
+    if (rc != 2 && c->json) {
+        weft_report_json(&r, stdout);
+        putchar('\n');
+    }
+    weft_report_free(&r);
+    weft__stored_failure_free(&f);
+    return rc;
+}
+
+static int store_minimized(const weft__cli *c, const weft__min_result *m, FILE *log)
+{
+    uint8_t *bytes;
+    size_t len;
+    weft__store *st;
+    char err[512];
+    int64_t sid = 0;
+    if (weft__trace_encode(&m->trace, &bytes, &len) != 0)
+        return -1;
+    int rc = weft__store_open(c->db, WEFT__STORE_WRITE, &st, err, sizeof err);
+    if (rc == 0) {
+        rc = weft__store_add_schedule(st, (int64_t)c->id, bytes, len,
+                                      weft__trace_hash(&m->trace), m->trace.h.seed,
+                                      m->trace.h.strategy, m->after.steps, true, &sid, err,
+                                      sizeof err);
+        weft__store_close(st);
+    }
+    free(bytes);
+    if (rc != 0)
+        fprintf(stderr, "weft: %s\n", err);
+    else if (sid)
+        fprintf(log, "stored as schedule %lld of failure %llu\n", (long long)sid,
+                (unsigned long long)c->id);
+    else
+        fprintf(log, "already stored (same schedule)\n");
+    return rc;
+}
+
+static int cmd_minimize(const weft__cli *c, const weft_test_def *t, FILE *log)
+{
+    weft__trace from;
+    char err[512];
+    weft__trace_init(&from);
+    if (c->trace_in) {
+        if (weft__trace_read_file(c->trace_in, &from, err, sizeof err) != 0) {
+            fprintf(stderr, "weft: bad trace: %s\n", err);
+            return 2;
+        }
+    } else {
+        weft__stored_failure f;
+        if (load_stored(c, t, &f) != 0)
+            return 2;
+        int rc = weft__trace_decode(f.trace, f.trace_len, &from, err, sizeof err);
+        weft__stored_failure_free(&f);
+        if (rc != 0) {
+            fprintf(stderr, "weft: failure %llu: bad stored trace: %s\n",
+                    (unsigned long long)c->id, err);
+            return 2;
+        }
+    }
+    weft__min_result m;
+    if (weft__minimize(t->name, t->fn, NULL, &from, 0, &m, err, sizeof err) != 0) {
+        fprintf(stderr, "weft: minimize %s: %s\n", t->name, err);
+        weft__trace_free(&from);
+        return 2;
+    }
+    fprintf(log, "minimized %s in %u runs: steps %llu -> %llu, decisions %zu -> %zu, "
+                 "preemptions %zu -> %zu, injections %zu -> %zu\n",
+            t->name, m.runs, (unsigned long long)m.before.steps,
+            (unsigned long long)m.after.steps, m.before.decisions, m.after.decisions,
+            m.before.preemptions, m.after.preemptions, m.before.injections,
+            m.after.injections);
+    int rc = 0;
+    if (c->trace_out && weft__trace_write_file(&m.trace, c->trace_out, err, sizeof err) != 0) {
+        fprintf(stderr, "weft: %s\n", err);
+        rc = 2;
+    }
+    if (c->has_id && store_minimized(c, &m, log) != 0)
+        rc = 2;
+    weft__trace_free(&m.trace);
+    weft__trace_free(&from);
+    return rc;
+}
+
 int weft_main(int argc, char **argv)
 {
     const char *argv0 = argc > 0 && argv[0] ? argv[0] : "weft-test";
@@ -264,8 +468,6 @@ int weft_main(int argc, char **argv)
         return fail_usage(argv0, "unknown test '%s' (see list)", c.test);
     if (c.cmd == WEFT__CMD_FUZZ)
         return fail_usage(argv0, "fuzz: %s was built without libFuzzer", argv0);
-    if (c.db)
-        return fail_usage(argv0, "--db %s: this build of weft has no failure store yet", c.db);
     if (c.jobs > 1)
         return fail_usage(argv0, "%s", "--jobs: parallel workers are not in this build yet");
     FILE *log = c.json ? stderr : stdout;
@@ -276,9 +478,13 @@ int weft_main(int argc, char **argv)
         return cmd_run_seed(&c, t, &o, log, false);
     case WEFT__CMD_EXPLORE:
         return cmd_explore(&c, t, &o, log);
+    case WEFT__CMD_MINIMIZE:
+        return cmd_minimize(&c, t, log);
     case WEFT__CMD_REPLAY:
         if (c.trace_in)
             return cmd_replay_trace(&c, t, &o, log);
+        if (c.has_id)
+            return cmd_replay_db(&c, t, &o, log);
         return cmd_run_seed(&c, t, &o, log, true);
     }
     return 2;
