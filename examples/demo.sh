@@ -1,10 +1,11 @@
 #!/bin/sh
 # make demo: explore a bundled example until weft finds its bug, show the
-# failure, then replay it twice — from its seed and from its recorded
-# schedule — and show that it reproduces.
+# failure, record it in ./weft.db, then replay it — from the store, from its
+# seed and from its recorded schedule — and show that it reproduces.
 set -eu
 BUILD=${1:-build}
 EX=$BUILD/examples
+WEFT=$BUILD/weft
 TRACE=$BUILD/demo-lock_order.trace
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -23,6 +24,18 @@ if [ "$rc" != 1 ]; then
     exit 1
 fi
 seed=$(sed -n 's/.*replay: .* --seed \([0-9]*\).*/\1/p' "$BUILD/demo.out" | head -n 1)
+
+say "the failure store: weft list"
+"$WEFT" list
+id=$("$WEFT" list | awk '$2 == "lock_order" && $3 == "deadlock" { print $1; exit }')
+[ -n "$id" ] || { echo "demo: the deadlock is not in weft.db" >&2; exit 1; }
+
+say "weft replay $id: run the recorded binary on the stored schedule"
+set +e
+"$WEFT" replay "$id"
+rc=$?
+set -e
+[ "$rc" = 1 ] || { echo "demo: weft replay did not reproduce the failure" >&2; exit 1; }
 
 say "replay it from its seed ($seed): the same schedule, the same failure"
 set +e
@@ -44,12 +57,12 @@ say "the fixed version survives 10000 schedules"
 say "the other bundled bugs, each beside its fixed twin"
 for ex in lost_update timeout_race lost_wakeup early_close slot_leak; do
     set +e
-    "$EX/$ex" explore "$ex" --iterations 10000 >"$BUILD/demo.out"
+    "$EX/$ex" explore "$ex" --iterations 10000 --no-db >"$BUILD/demo.out"
     rc=$?
     set -e
     [ "$rc" = 1 ] || { echo "demo: explore did not find the bug in $ex" >&2; exit 1; }
     printf '%-14s %s\n' "$ex:" "$(sed -n 's/^FAIL [^:]*: //p' "$BUILD/demo.out" | head -n 1), $(sed -n 's/.*\(seed [0-9]*\).*/\1/p' "$BUILD/demo.out" | head -n 1)"
-    "$EX/$ex" explore "${ex}_fixed" --iterations 10000 >"$BUILD/demo.out" ||
+    "$EX/$ex" explore "${ex}_fixed" --iterations 10000 --no-db >"$BUILD/demo.out" ||
         { echo "demo: ${ex}_fixed failed" >&2; cat "$BUILD/demo.out"; exit 1; }
     printf '%-14s %s\n' "  fixed:" "$(sed -n 's/^explore [^:]*: //p' "$BUILD/demo.out")"
 done
