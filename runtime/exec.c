@@ -107,6 +107,8 @@ static int prepare(weft__rt *rt, const weft__exec_params *p)
     rt->next_obj = 1;
     rt->zombie = NULL;
     rt->idle_waiters = (weft__waitq){0};
+    rt->cancel_cause = WEFT__CAUSE_EXPLICIT;
+    rt->in_clock = false;
     return 0;
 }
 

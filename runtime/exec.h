@@ -14,6 +14,45 @@
 
 #include "decide.h"
 
+/* What an observer sees (recording for a report; nothing is recorded, and
+ * nothing costs more than a branch, when no observer is set). */
+enum weft__ev_kind {
+    WEFT__EV_RUN = 1,        /* task starts running (after another) */
+    WEFT__EV_YIELD,          /* task reached a scheduling point, still runnable */
+    WEFT__EV_BLOCK,          /* task blocked in call on obj (text: on what) */
+    WEFT__EV_WAKE,           /* task woken by `other` (UINT32_MAX: the clock) */
+    WEFT__EV_SPAWN,          /* task created by `other` (call: its name) */
+    WEFT__EV_DONE,           /* task returned status */
+    WEFT__EV_CANCEL,         /* scope obj cancelled (cause), opened at file:line */
+    WEFT__EV_CLOCK,          /* virtual time jumped to time */
+    WEFT__EV_INJECT_TIMEOUT, /* injected: time jumps while tasks are runnable */
+};
+
+enum weft__cause {
+    WEFT__CAUSE_EXPLICIT = 0, /* weft_scope_cancel / weft_group_cancel */
+    WEFT__CAUSE_DEADLINE,     /* the scope's deadline */
+    WEFT__CAUSE_FAILURE,      /* a child of the group failed */
+    WEFT__CAUSE_INJECTED,     /* the scheduler injected it */
+};
+
+typedef struct weft__event {
+    uint8_t kind;            /* enum weft__ev_kind */
+    uint8_t cause;           /* EV_CANCEL: enum weft__cause */
+    uint16_t op;             /* EV_YIELD: enum weft__op */
+    uint32_t task;
+    uint32_t other;
+    uint32_t obj;
+    int32_t status;
+    uint64_t step;
+    int64_t time;
+    const char *file;        /* the user's source line, when known */
+    int line;
+    const char *call;        /* EV_BLOCK: API call; EV_SPAWN: task name */
+    const char *text;        /* EV_BLOCK: what it waits on; valid in the call */
+} weft__event;
+
+typedef void (*weft__observer)(void *ctx, const weft__event *ev);
+
 /* Parameters of one execution. */
 typedef struct weft__exec_params {
     weft__decider *decider;
@@ -28,6 +67,8 @@ typedef struct weft__exec_params {
                                   outside world cancels a scope there */
     bool inject_timeout;       /* ask at scheduling points whether time
                                   jumps to the next timer while tasks run */
+    weft__observer observe;    /* NULL: record nothing */
+    void *observe_ctx;
 } weft__exec_params;
 
 /* How one execution ended. */

@@ -84,6 +84,7 @@ void weft__group_child_done(weft__rt *rt, weft__task *t)
         weft__wake(rt, starter, rc, WEFT__OP_WAKE);
     } else if (rc != WEFT_OK && rc != WEFT_CANCELLED) {
         add_failure(rt, g, rc);
+        rt->cancel_cause = WEFT__CAUSE_FAILURE;
         weft__scope_cancel(rt, &g->scope);
     }
     if (g->live == 0 && g->joining && g->host->state == WEFT__T_BLOCKED &&

@@ -162,6 +162,8 @@ struct weft__rt {
     weft__stack_pool stacks;
     size_t pool_stack_size;
     bool pool_ready;
+    uint8_t cancel_cause;      /* enum weft__cause of the cancel under way */
+    bool in_clock;             /* timers are firing: wakes come from the clock */
 };
 
 extern _Thread_local weft__rt *weft__cur_rt;
@@ -269,6 +271,16 @@ void weft__sleep_timer_fired(weft__rt *rt, weft__timer *tm);
 /* Wakes weft_wait_all_tasks_blocked waiters when every other task is
  * blocked; returns true when one was woken. */
 bool weft__wake_idle_waiters(weft__rt *rt);
+
+/* ---- observe.c: events for an observer (reports); one branch when off */
+void weft__emit_slow(weft__rt *rt, weft__event *ev);
+#define WEFT__EMIT(rt, ...)                                                   \
+    do {                                                                      \
+        if (__builtin_expect((rt)->p.observe != NULL, 0)) {                   \
+            weft__event ev_ = {__VA_ARGS__};                                  \
+            weft__emit_slow((rt), &ev_);                                      \
+        }                                                                     \
+    } while (0)
 
 #define WEFT__CONTAINER_OF(ptr, type, member)                                 \
     ((type *)((char *)(ptr) - offsetof(type, member)))

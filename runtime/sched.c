@@ -183,12 +183,17 @@ static bool advance_clock(weft__rt *rt)
     weft__timer *top = weft__timers_top(&rt->timers);
     if (!top)
         return false;
-    if (top->when > rt->now)
+    if (top->when > rt->now) {
         rt->now = top->when;
+        WEFT__EMIT(rt, .kind = WEFT__EV_CLOCK);
+    }
     size_t n_sleep;
     size_t n_dead = collect_due(rt, WEFT__TM_DEADLINE, &n_sleep);
+    bool was = rt->in_clock;
+    rt->in_clock = true;
     fire_range(rt, 0, n_dead);
     fire_range(rt, n_dead, n_dead + n_sleep);
+    rt->in_clock = was;
     return true;
 }
 
@@ -200,8 +205,10 @@ static void maybe_inject_timeout(weft__rt *rt)
     if (!rt->p.inject_timeout || rt->step > rt->p.fair_after ||
         !weft__timers_top(&rt->timers))
         return;
-    if (weft__choose(rt, WEFT__D_TIMEOUT, 2) == 1)
+    if (weft__choose(rt, WEFT__D_TIMEOUT, 2) == 1) {
+        WEFT__EMIT(rt, .kind = WEFT__EV_INJECT_TIMEOUT);
         advance_clock(rt);
+    }
 }
 
 /* ------------------------------------------------------------- deadlock */
@@ -285,6 +292,8 @@ static void switch_to(weft__rt *rt, weft__task *next)
     weft__task *prev = rt->cur;
     next->state = WEFT__T_RUNNING;
     rt->cur = next;
+    if (next != prev)
+        WEFT__EMIT(rt, .kind = WEFT__EV_RUN, .task = next->id, .other = prev->id);
     if (next != prev) {
         weft__fiber_switch(&prev->fiber, &next->fiber);
         release_zombie(rt);
@@ -298,6 +307,8 @@ void weft__switch_away(weft__rt *rt)
 
 void weft__schedule_point(weft__rt *rt, uint16_t op, uint32_t obj)
 {
+    WEFT__EMIT(rt, .kind = WEFT__EV_YIELD, .task = rt->cur->id, .op = op, .obj = obj,
+               .file = rt->cur->loc_file, .line = rt->cur->loc_line);
     weft__make_runnable(rt, rt->cur, op, obj);
     rt->rq.q[rt->rq.n - 1].flags = WEFT__R_CURRENT;
     switch_to(rt, next_task(rt));
@@ -340,6 +351,13 @@ int weft__block(weft__rt *rt, const weft__wait_ops *ops, const void *on,
     t->wake_status = WEFT_OK;
     t->wait_file = t->loc_file;
     t->wait_line = t->loc_line;
+    if (__builtin_expect(rt->p.observe != NULL, 0)) {
+        char what[256] = "";
+        if (ops->describe)
+            ops->describe(t, what, sizeof what);
+        WEFT__EMIT(rt, .kind = WEFT__EV_BLOCK, .task = t->id, .obj = obj, .call = ops->call,
+                   .text = what, .file = t->wait_file, .line = t->wait_line);
+    }
     switch_to(rt, next_task(rt));
     t->wait = NULL;
     t->wait_on = NULL;
@@ -354,4 +372,6 @@ void weft__wake(weft__rt *rt, weft__task *t, int status, uint16_t op)
     weft__timers_disarm(&rt->timers, &t->sleep_timer);
     t->wake_status = status;
     weft__make_runnable(rt, t, op, t->wait_obj);
+    WEFT__EMIT(rt, .kind = WEFT__EV_WAKE, .task = t->id, .obj = t->wait_obj, .status = status,
+               .other = rt->in_clock ? UINT32_MAX : rt->cur->id);
 }

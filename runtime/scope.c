@@ -75,8 +75,10 @@ void weft__maybe_inject_cancel(weft__rt *rt, weft__task *t)
     if (n == 0)
         return;
     size_t v = weft__choose(rt, WEFT__D_CANCEL, n + 1);
-    if (v > 0)
+    if (v > 0) {
+        rt->cancel_cause = WEFT__CAUSE_INJECTED;
         weft__scope_cancel(rt, cand[v - 1]);
+    }
 }
 
 int weft__cancel_point(weft__rt *rt, weft__task *t)
@@ -137,9 +139,15 @@ void weft__wake_cancelled(weft__rt *rt)
 
 void weft__scope_cancel(weft__rt *rt, weft_scope *s)
 {
-    if (s->cancel_called)
+    if (s->cancel_called) {
+        rt->cancel_cause = WEFT__CAUSE_EXPLICIT;
         return;
+    }
     s->cancel_called = true;
+    WEFT__EMIT(rt, .kind = WEFT__EV_CANCEL, .obj = s->obj, .cause = rt->cancel_cause,
+               .task = rt->cur ? rt->cur->id : 0, .file = s->file, .line = s->line,
+               .call = s->group ? "task group" : "cancel scope");
+    rt->cancel_cause = WEFT__CAUSE_EXPLICIT;
     weft__timers_disarm(&rt->timers, &s->timer);
     if (!s->closed)
         weft__wake_cancelled(rt);
@@ -147,6 +155,7 @@ void weft__scope_cancel(weft__rt *rt, weft_scope *s)
 
 void weft__scope_deadline_fired(weft__rt *rt, weft__timer *tm)
 {
+    rt->cancel_cause = WEFT__CAUSE_DEADLINE;
     weft__scope_cancel(rt, WEFT__CONTAINER_OF(tm, weft_scope, timer));
 }
 
@@ -218,6 +227,7 @@ void weft_scope_set_deadline(weft_scope *s, weft_time deadline)
     if (deadline == WEFT_FOREVER) {
         weft__timers_disarm(&rt->timers, &s->timer);
     } else if (deadline <= rt->now) {
+        rt->cancel_cause = WEFT__CAUSE_DEADLINE;
         weft__scope_cancel(rt, s);
     } else if (weft__timers_arm(&rt->timers, &s->timer, deadline) != 0) {
         weft__exec_fail(WEFT_KIND_CRASH, NULL, 0, "out of memory arming a deadline");

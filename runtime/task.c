@@ -79,6 +79,9 @@ weft__task *weft__task_new(weft__rt *rt, weft_task_fn fn, void *arg,
     }
     weft__fiber_make(&t->fiber, t->stack.lo, t->stack.size, task_entry, t);
     weft__make_runnable(rt, t, WEFT__OP_START, 0);
+    WEFT__EMIT(rt, .kind = WEFT__EV_SPAWN, .task = t->id,
+               .other = rt->cur ? rt->cur->id : UINT32_MAX, .call = t->name,
+               .file = t->loc_file, .line = t->loc_line);
     return t;
 }
 
@@ -109,6 +112,7 @@ static WEFT_NORETURN void finish(weft__rt *rt, weft__task *t, int rc)
     if (t->scope != &t->root)
         violation(rt, t);
     t->result = rc;
+    WEFT__EMIT(rt, .kind = WEFT__EV_DONE, .task = t->id, .status = rc);
     if (t->id == 0)
         weft__exec_main_done(rt, rc);
     t->state = WEFT__T_DONE;
