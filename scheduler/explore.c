@@ -7,6 +7,13 @@
  * one reused trace; its hash counts distinct schedules, and a failing
  * execution's trace is encoded into the report.
  *
+ * Each trace header names the concrete strategy of its execution (pct with
+ * its k, the auto member, dfs with its execution index), so the seed plus
+ * that name replays it; the report keeps the strategy as asked. pct's k is
+ * the most picks any earlier execution of the campaign took (100 for the
+ * first; executions that ran past the unfair prefix count only when no
+ * other did). dfs ends the campaign when its space is exhausted.
+ *
  * Nothing here feeds a decision: the wall clock is read only for elapsed
  * time and the time limit.
  */
@@ -160,16 +167,150 @@ static int run_with(weft__source *src, const weft__trace_header *h,
     return rc;
 }
 
+/* ------------------------------------------------------------ campaign */
+
+/* What a campaign keeps from one execution to the next: the strategy as
+ * asked, pct's estimate of k, the priority table of pct and pos, the dfs
+ * search. */
+typedef struct campaign {
+    weft__strategy st;      /* as asked ("pct:3", "auto", "dfs:2") */
+    weft__prio prio;
+    weft__dfs *dfs;         /* dfs only */
+    uint64_t max_picks;     /* most picks an execution took so far ... */
+    bool estimated;         /* ... known after the first execution */
+    uint64_t max_picks_in;  /* ... among executions that ended inside the
+                               unfair prefix (a task spinning at the top
+                               priority under pct runs to its end: such an
+                               outlier must not set k for the campaign) */
+    bool estimated_in;
+} campaign;
+
+static int campaign_open(campaign *c, const weft__strategy *st, char *err,
+                         size_t err_len)
+{
+    memset(c, 0, sizeof *c);
+    c->st = *st;
+    if (st->kind == WEFT__S_DFS && !(c->dfs = weft__dfs_new(st->bound))) {
+        snprintf(err, err_len, "out of memory starting the search");
+        return -1;
+    }
+    return 0;
+}
+
+static void campaign_close(campaign *c)
+{
+    weft__prio_free(&c->prio);
+    weft__dfs_free(c->dfs);
+    c->dfs = NULL;
+}
+
+/* The strategy execution i really runs, with every parameter that affects
+ * its decisions in its name (pct's k, the dfs execution index). */
+static void concrete(const campaign *c, uint64_t i, weft__strategy *x)
+{
+    *x = c->st;
+    if (x->kind == WEFT__S_AUTO)
+        weft__strategy_auto_member(i, x);
+    if (x->kind == WEFT__S_PCT && !x->k) {
+        uint64_t k = c->estimated_in ? c->max_picks_in : c->max_picks;
+        x->k = !c->estimated ? WEFT__PCT_DEFAULT_K : k ? k : 1;
+    }
+    if (x->kind == WEFT__S_DFS) {
+        x->has_index = true;
+        x->index = weft__dfs_executions(c->dfs);
+    }
+    weft__strategy_format(x, x->name, sizeof x->name);
+}
+
+static void source_init(campaign *c, const weft__strategy *x, uint64_t seed,
+                        const weft_options *o, weft__source *src, weft__trace *rec)
+{
+    switch (x->kind) {
+    case WEFT__S_PCT:
+        weft__pct_init(src, seed, x->depth, x->k, o->cancel_rate, o->timeout_rate,
+                       o->inject_rate, &c->prio, rec);
+        break;
+    case WEFT__S_POS:
+        weft__pos_init(src, seed, o->cancel_rate, o->timeout_rate, o->inject_rate,
+                       &c->prio, rec);
+        break;
+    case WEFT__S_DFS:
+        weft__dfs_init(src, c->dfs, rec);
+        break;
+    default:
+        weft__random_init(src, seed, o->cancel_rate, o->timeout_rate, o->inject_rate, rec);
+    }
+}
+
+/* Updates pct's estimate of k with the picks of the execution in rec. */
+static void note_picks(campaign *c, const weft__trace *rec, const weft__outcome *out)
+{
+    uint64_t picks = 0;
+    for (size_t d = 0; d < rec->len; d++)
+        picks += rec->d[d].kind == WEFT__D_PICK;
+    if (!c->estimated || picks > c->max_picks)
+        c->max_picks = picks;
+    c->estimated = true;
+    if (out->steps <= rec->h.fair_after) {
+        if (!c->estimated_in || picks > c->max_picks_in)
+            c->max_picks_in = picks;
+        c->estimated_in = true;
+    }
+}
+
+/* Execution i of the campaign with seed; rec receives its trace, whose
+ * header names the concrete strategy. Returns 0, or -1 when it could not
+ * run (message in out). */
+static int campaign_run(campaign *c, uint64_t i, const char *name, weft_task_fn fn,
+                        void *arg, const weft_options *o, uint64_t seed,
+                        weft__trace *rec, weft__outcome *out)
+{
+    weft__strategy x;
+    weft__source src;
+    concrete(c, i, &x);
+    weft__trace_reset(rec);
+    weft__header_fill(&rec->h, o, &x, name, seed);
+    source_init(c, &x, seed, o, &src, rec);
+    int rc = run_with(&src, &rec->h, o, fn, arg, out);
+    rec->h.steps = out->steps;
+    note_picks(c, rec, out);
+    return rc;
+}
+
+/* dfs with /i=I: runs the search's first I executions (unrecorded), so that
+ * the next one is execution I. 0, or -1 with a message in out. */
+static int dfs_skip(campaign *c, const char *name, weft_task_fn fn, void *arg,
+                    const weft_options *o, weft__outcome *out)
+{
+    weft__trace scratch;
+    weft__trace_init(&scratch);
+    int rc = 0;
+    for (uint64_t i = 0; i < c->st.index && rc == 0; i++) {
+        rc = campaign_run(c, i, name, fn, arg, o, i, &scratch, out);
+        if (rc == 0 && !weft__dfs_advance(c->dfs)) {
+            snprintf(out->message, sizeof out->message,
+                     "%s: the search has only %llu schedules", c->st.name,
+                     (unsigned long long)(i + 1));
+            rc = -1;
+        }
+    }
+    weft__trace_free(&scratch);
+    return rc;
+}
+
 int weft__run_seed(const char *name, weft_task_fn fn, void *arg,
                    const weft_options *o, const weft__strategy *st,
                    uint64_t seed, weft__trace *rec, weft__outcome *out)
 {
-    weft__source src;
-    weft__trace_reset(rec);
-    weft__header_fill(&rec->h, o, st, name, seed);
-    weft__random_init(&src, seed, o->cancel_rate, o->timeout_rate, o->inject_rate, rec);
-    int rc = run_with(&src, &rec->h, o, fn, arg, out);
-    rec->h.steps = out->steps;
+    campaign c;
+    if (campaign_open(&c, st, out->message, sizeof out->message) != 0)
+        return -1;
+    int rc = 0;
+    if (st->kind == WEFT__S_DFS && st->has_index)
+        rc = dfs_skip(&c, name, fn, arg, o, out);
+    if (rc == 0)
+        rc = campaign_run(&c, seed, name, fn, arg, o, seed, rec, out);
+    campaign_close(&c);
     return rc;
 }
 
@@ -244,38 +385,114 @@ static void emit_failure(const weft_options *o, const weft_report *r,
     free(bytes);
 }
 
-int weft_check(const char *name, weft_task_fn fn, void *arg,
-               const weft_options *opt, weft_report *out)
+/* Prints f with the strategy its execution really ran (under auto, the
+ * member), since the report names the strategy as asked. */
+static void print_failure(const weft_report *r, const weft_failure *f,
+                          const weft__trace *rec, uint64_t total, FILE *log)
 {
-    weft_options defaults = WEFT_OPTIONS_INIT;
-    const weft_options *o = opt ? opt : &defaults;
+    char name[96];
+    weft_report shown = *r;
+    if (strcmp(r->strategy, rec->h.strategy) != 0) {
+        snprintf(name, sizeof name, "%s (%s)", rec->h.strategy, r->strategy);
+        shown.strategy = name;
+    }
+    weft__failure_print(&shown, f, total, log);
+}
+
+/* The dfs summary line: exhausted or not. A search resumed at /i=I counts
+ * the I schedules before it too. */
+static void print_search_end(const weft_report *r, const weft__strategy *st,
+                             bool exhausted, FILE *log)
+{
+    char how[96] = "";
+    uint64_t n = r->executions + (st->has_index ? st->index : 0);
+    if (st->bound >= 0)
+        snprintf(how, sizeof how, " with at most %lld preemption%s",
+                 (long long)st->bound, st->bound == 1 ? "" : "s");
+    if (st->has_index)
+        snprintf(how + strlen(how), sizeof how - strlen(how), ", resumed at %llu",
+                 (unsigned long long)st->index);
+    if (exhausted && r->n_failures == 0)
+        fprintf(log, "%s: all %llu schedules explored, no failure (%s%s)\n", r->test,
+                (unsigned long long)n, st->name, how);
+    else if (exhausted)
+        fprintf(log, "%s: all %llu schedules explored, %zu distinct failure%s (%s%s)\n",
+                r->test, (unsigned long long)n, r->n_failures,
+                r->n_failures == 1 ? "" : "s", st->name, how);
+    else if (r->n_failures == 0)
+        fprintf(log, "%s: %s stopped after %llu schedules, before the space was "
+                     "exhausted (raise --iterations or --time-limit)\n",
+                r->test, st->name, (unsigned long long)n);
+    fflush(log);
+}
+
+/* Handles one failing execution: report, print, hook. */
+static void on_failure(weft_report *r, const weft_options *o, const weft__outcome *oc,
+                       const weft__trace *rec, uint64_t h, uint64_t i,
+                       uint64_t total, const char *argv0)
+{
     FILE *log = o->log ? (FILE *)o->log : stderr;
+    weft_failure *f = note_failure(r, oc, rec, h, i, argv0);
+    if (f && !o->quiet)
+        print_failure(r, f, rec, total, log);
+    if (o->on_failure)
+        emit_failure(o, r, oc, rec, h, i, f != NULL, argv0);
+}
+
+/* Validates o and opens its campaign (dfs/i=I: the search resumed at I).
+ * 0, or -1 with the reason printed. */
+static int check_start(const char *name, weft_task_fn fn, void *arg,
+                       const weft_options *o, campaign *c)
+{
     weft__strategy st;
     char err[256];
     if (!name || !fn) {
         fprintf(stderr, "weft: weft_check needs a test name and a function\n");
-        return 2;
+        return -1;
     }
-    if (weft__options_check(o, &st, err, sizeof err) != 0) {
+    if (weft__options_check(o, &st, err, sizeof err) != 0 ||
+        campaign_open(c, &st, err, sizeof err) != 0) {
         fprintf(stderr, "weft: %s\n", err);
-        return 2;
+        return -1;
     }
+    if (c->dfs && st.has_index) {
+        weft__outcome skip;
+        if (dfs_skip(c, name, fn, arg, o, &skip) != 0) {
+            fprintf(stderr, "weft: %s\n", skip.message);
+            campaign_close(c);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int weft__check(const char *name, weft_task_fn fn, void *arg,
+                const weft_options *opt, weft_report *out, weft__check_info *info)
+{
+    weft_options defaults = WEFT_OPTIONS_INIT;
+    const weft_options *o = opt ? opt : &defaults;
+    FILE *log = o->log ? (FILE *)o->log : stderr;
+    campaign c;
+    if (check_start(name, fn, arg, o, &c) != 0)
+        return 2;
+    const weft__strategy *st = &c.st;
     weft_report r;
-    weft__report_init(&r, name, st.name);
+    weft__report_init(&r, name, st->name);
     weft__trace rec;
     weft__trace_init(&rec);
     distinct seen = {0};
     uint64_t total = o->seeds ? o->n_seeds : (o->iterations ? o->iterations : 1);
     const char *argv0 = weft__argv0(o);
+    bool exhausted = false;
     double t0 = weft__monotonic();
-    for (uint64_t i = 0; i < total; i++) {
+    for (uint64_t i = 0; i < total && !exhausted; i++) {
         if (o->time_limit > 0 && (i & 63) == 0 && weft__monotonic() - t0 >= o->time_limit) {
             r.time_limited = true;
             break;
         }
         uint64_t seed = o->seeds ? o->seeds[i] : o->seed + i;
         weft__outcome oc;
-        if (weft__run_seed(name, fn, arg, o, &st, seed, &rec, &oc) != 0) {
+        if (campaign_run(&c, i, name, fn, arg, o, seed, &rec, &oc) != 0) {
             fprintf(stderr, "weft: %s\n", oc.message);
             break;
         }
@@ -283,26 +500,34 @@ int weft_check(const char *name, weft_task_fn fn, void *arg,
         distinct_add(&seen, h);
         r.executions++;
         r.last_trace_hash = h;
+        exhausted = c.dfs && !weft__dfs_advance(c.dfs);
         if (oc.kind == WEFT_KIND_NONE)
             continue;
-        weft_failure *f = note_failure(&r, &oc, &rec, h, i, argv0);
-        if (f && !o->quiet)
-            weft__failure_print(&r, f, total, log);
-        if (o->on_failure)
-            emit_failure(o, &r, &oc, &rec, h, i, f != NULL, argv0);
+        on_failure(&r, o, &oc, &rec, h, i, total, argv0);
         if (o->stop_on_failure)
             break;
     }
     r.elapsed_s = weft__monotonic() - t0;
     r.distinct_schedules = seen.n;
+    if (c.dfs && !o->quiet)
+        print_search_end(&r, st, exhausted, log);
+    if (info)
+        info->exhausted = exhausted;
     free(seen.slot);
     weft__trace_free(&rec);
+    campaign_close(&c);
     int rc = r.n_failures ? 1 : 0;
     if (out)
         *out = r;
     else
         weft_report_free(&r);
     return rc;
+}
+
+int weft_check(const char *name, weft_task_fn fn, void *arg,
+               const weft_options *opt, weft_report *out)
+{
+    return weft__check(name, fn, arg, opt, out, NULL);
 }
 
 /* ------------------------------------------------------------- replay */

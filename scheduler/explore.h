@@ -30,10 +30,26 @@ void weft__header_fill(weft__trace_header *h, const weft_options *o,
                        const weft__strategy *st, const char *test,
                        uint64_t seed);
 /* One execution of fn under strategy st with seed; rec receives its trace
- * (header and decisions). Returns 0, or -1 when it could not run. */
+ * (header and decisions, the header naming the concrete strategy). pct
+ * without k uses WEFT__PCT_DEFAULT_K; auto runs its member for seed mod 4;
+ * dfs runs execution I of its search (dfs:B/i=I; without i the first),
+ * which replays the I executions before it unrecorded. Returns 0, or -1
+ * when it could not run (message in out). */
 int weft__run_seed(const char *name, weft_task_fn fn, void *arg,
                    const weft_options *o, const weft__strategy *st,
                    uint64_t seed, weft__trace *rec, weft__outcome *out);
+/* What a campaign found out beyond weft_report (which is public). */
+typedef struct weft__check_info {
+    bool exhausted;            /* dfs: every schedule was explored */
+} weft__check_info;
+
+/* weft_check, also filling *info (NULL: not wanted). For dfs it stops when
+ * the space is exhausted and, unless quiet, logs "NAME: all N schedules
+ * explored, no failure (...)" (or that the budget ran out first). */
+int weft__check(const char *name, weft_task_fn fn, void *arg,
+                const weft_options *o, weft_report *out,
+                weft__check_info *info);
+
 /* One execution answering from's decisions; rec receives what was replayed.
  * oc->kind is WEFT_KIND_DIVERGED when the program no longer fits. */
 int weft__replay_trace(const char *name, weft_task_fn fn, void *arg,

@@ -16,7 +16,8 @@
     X(harness)                                                                \
     X(cli)                                                                    \
     X(sync)                                                                   \
-    X(stream)
+    X(stream)                                                                 \
+    X(strategy)
 
 #define WEFT__DECLARE_SUITE(name) int tests_##name##_register(void);
 WEFT_TEST_SUITES(WEFT__DECLARE_SUITE)
