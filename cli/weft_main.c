@@ -34,9 +34,11 @@ static const char usage[] =
     "  fuzz NAME [libFuzzer flags]   libFuzzer chooses the schedule (fuzz builds)\n"
     "\n"
     "options:\n"
-    "  --strategy ST        random (default)\n"
+    "  --strategy ST        auto (explore's default: rotates random, pct:2, pct:3, pos),\n"
+    "                       random (run's default), pct:D, pos, dfs[:B] (exhaustive,\n"
+    "                       at most B preemptions; stops when all schedules are explored)\n"
     "  --seed S             first seed (execution i uses S + i); default 0\n"
-    "  --iterations N       executions to run (explore; default 10000)\n"
+    "  --iterations N       executions to run (explore; default 10000, dfs: no limit)\n"
     "  --time-limit T       stop exploring after T (90, 90s, 15m, 8h)\n"
     "  --max-steps N        scheduling points before a livelock (default 100000)\n"
     "  --inject-rate P      probability that a weft_inject() site fires\n"
@@ -89,9 +91,12 @@ static void fill_options(const weft__cli *c, const char *argv0, FILE *log,
                          weft_options *o)
 {
     *o = (weft_options)WEFT_OPTIONS_INIT;
-    o->strategy = c->strategy ? c->strategy : "random";
+    o->strategy = c->strategy ? c->strategy
+                              : (c->cmd == WEFT__CMD_EXPLORE ? "auto" : "random");
+    bool dfs = strncmp(o->strategy, "dfs", 3) == 0;
     o->seed = c->seed;
-    o->iterations = c->has_iterations ? c->iterations : (c->time_limit > 0 ? UINT64_MAX : 10000);
+    o->iterations = c->has_iterations ? c->iterations
+                    : (c->time_limit > 0 || dfs ? UINT64_MAX : 10000);
     o->max_steps = c->max_steps;
     o->cancel_rate = c->cancel_rate;
     o->timeout_rate = c->timeout_rate;

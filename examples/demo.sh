@@ -23,7 +23,7 @@ if [ "$rc" != 1 ]; then
     echo "demo: expected explore to find the deadlock (exit 1), got $rc" >&2
     exit 1
 fi
-seed=$(sed -n 's/.*replay: .* --seed \([0-9]*\).*/\1/p' "$BUILD/demo.out" | head -n 1)
+replay_args=$(sed -n 's/.*replay: .* replay lock_order //p' "$BUILD/demo.out" | head -n 1)
 
 say "the failure store: weft list"
 "$WEFT" list
@@ -37,9 +37,9 @@ rc=$?
 set -e
 [ "$rc" = 1 ] || { echo "demo: weft replay did not reproduce the failure" >&2; exit 1; }
 
-say "replay it from its seed ($seed): the same schedule, the same failure"
+say "replay it from its seed ($replay_args): the same schedule, the same failure"
 set +e
-"$EX/lock_order" replay lock_order --seed "$seed"
+"$EX/lock_order" replay lock_order $replay_args
 rc=$?
 set -e
 [ "$rc" = 1 ] || { echo "demo: the replay did not reproduce the failure" >&2; exit 1; }
@@ -61,7 +61,7 @@ for ex in lost_update timeout_race lost_wakeup early_close slot_leak; do
     rc=$?
     set -e
     [ "$rc" = 1 ] || { echo "demo: explore did not find the bug in $ex" >&2; exit 1; }
-    printf '%-14s %s\n' "$ex:" "$(sed -n 's/^FAIL [^:]*: //p' "$BUILD/demo.out" | head -n 1), $(sed -n 's/.*\(seed [0-9]*\).*/\1/p' "$BUILD/demo.out" | head -n 1)"
+    printf '%-14s %s\n' "$ex:" "$(sed -n 's/^FAIL [^:]*: //p' "$BUILD/demo.out" | head -n 1), $(sed -n 's/.*strategy \(.*\), seed \([0-9]*\).*/\1 seed \2/p' "$BUILD/demo.out" | head -n 1)"
     "$EX/$ex" explore "${ex}_fixed" --iterations 10000 --no-db >"$BUILD/demo.out" ||
         { echo "demo: ${ex}_fixed failed" >&2; cat "$BUILD/demo.out"; exit 1; }
     printf '%-14s %s\n' "  fixed:" "$(sed -n 's/^explore [^:]*: //p' "$BUILD/demo.out")"

@@ -29,42 +29,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "distinct.h"
 #include "report.h"
 #include "source.h"
 #include "strategy.h"
-
-/* ---------------------------------------------------- distinct schedules */
-
-/* An exact set of schedule hashes in fixed memory (allocated once, touched
- * lazily): past its capacity the count stops growing, and the report says
- * how many were seen at least. */
-#define DISTINCT_BITS 20
-#define DISTINCT_CAP ((size_t)1 << DISTINCT_BITS)
-#define DISTINCT_MAX (DISTINCT_CAP / 4 * 3)
-
-typedef struct distinct {
-    uint64_t *slot;
-    size_t n;
-} distinct;
-
-static void distinct_add(distinct *d, uint64_t h)
-{
-    if (!d->slot) {
-        d->slot = calloc(DISTINCT_CAP, sizeof *d->slot);
-        if (!d->slot)
-            return;
-    }
-    if (d->n >= DISTINCT_MAX)
-        return;
-    h |= 1; /* 0 marks an empty slot */
-    size_t i = (size_t)(h >> (64 - DISTINCT_BITS));
-    while (d->slot[i] && d->slot[i] != h)
-        i = (i + 1) & (DISTINCT_CAP - 1);
-    if (!d->slot[i]) {
-        d->slot[i] = h;
-        d->n++;
-    }
-}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -158,6 +126,8 @@ static int run_with(weft__source *src, const weft__trace_header *h,
         .fair_after = h->fair_after,
         .stack_size = o ? o->stack_size : 0,
         .inject = h->inject_rate > 0,
+        .inject_cancel = h->cancel_rate > 0,
+        .inject_timeout = h->timeout_rate > 0,
     };
     int rc = weft__exec_run(&p, out);
     if (rc == 0 && src->oom) {
@@ -433,10 +403,11 @@ static void on_failure(weft_report *r, const weft_options *o, const weft__outcom
 {
     FILE *log = o->log ? (FILE *)o->log : stderr;
     weft_failure *f = note_failure(r, oc, rec, h, i, argv0);
-    if (f && !o->quiet)
-        print_failure(r, f, rec, total, log);
+    /* the store first: a failure that was printed is never lost */
     if (o->on_failure)
         emit_failure(o, r, oc, rec, h, i, f != NULL, argv0);
+    if (f && !o->quiet)
+        print_failure(r, f, rec, total, log);
 }
 
 /* Validates o and opens its campaign (dfs/i=I: the search resumed at I).
@@ -480,7 +451,8 @@ int weft__check(const char *name, weft_task_fn fn, void *arg,
     weft__report_init(&r, name, st->name);
     weft__trace rec;
     weft__trace_init(&rec);
-    distinct seen = {0};
+    weft__distinct seen;
+    weft__distinct_init(&seen);
     uint64_t total = o->seeds ? o->n_seeds : (o->iterations ? o->iterations : 1);
     const char *argv0 = weft__argv0(o);
     bool exhausted = false;
@@ -490,14 +462,19 @@ int weft__check(const char *name, weft_task_fn fn, void *arg,
             r.time_limited = true;
             break;
         }
-        uint64_t seed = o->seeds ? o->seeds[i] : o->seed + i;
+        uint64_t seed = o->seeds ? o->seeds[i]
+                                 : o->seed + i * (o->seed_stride ? o->seed_stride : 1);
+        if (o->on_execution && !o->on_execution(o->on_execution_ctx, i, seed, &rec)) {
+            r.stopped = true;
+            break;
+        }
         weft__outcome oc;
         if (campaign_run(&c, i, name, fn, arg, o, seed, &rec, &oc) != 0) {
             fprintf(stderr, "weft: %s\n", oc.message);
             break;
         }
         uint64_t h = weft__trace_hash(&rec);
-        distinct_add(&seen, h);
+        weft__distinct_add(&seen, h);
         r.executions++;
         r.last_trace_hash = h;
         exhausted = c.dfs && !weft__dfs_advance(c.dfs);
@@ -508,12 +485,15 @@ int weft__check(const char *name, weft_task_fn fn, void *arg,
             break;
     }
     r.elapsed_s = weft__monotonic() - t0;
-    r.distinct_schedules = seen.n;
+    bool exact;
+    r.distinct_schedules = weft__distinct_count(&seen, &exact);
+    r.distinct_estimated = !exact;
+    r.exhausted = exhausted;
     if (c.dfs && !o->quiet)
         print_search_end(&r, st, exhausted, log);
     if (info)
         info->exhausted = exhausted;
-    free(seen.slot);
+    weft__distinct_free(&seen);
     weft__trace_free(&rec);
     campaign_close(&c);
     int rc = r.n_failures ? 1 : 0;
@@ -522,12 +502,6 @@ int weft__check(const char *name, weft_task_fn fn, void *arg,
     else
         weft_report_free(&r);
     return rc;
-}
-
-int weft_check(const char *name, weft_task_fn fn, void *arg,
-               const weft_options *opt, weft_report *out)
-{
-    return weft__check(name, fn, arg, opt, out, NULL);
 }
 
 /* ------------------------------------------------------------- replay */

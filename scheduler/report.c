@@ -177,7 +177,9 @@ void weft_report_json(const weft_report *r, void *file)
     char hex[17];
     weft__hash_hex(r->last_trace_hash, hex);
     fprintf(f, ",\"distinct_schedules\":%llu,\"elapsed_s\":%.6f,\"last_schedule\":\"%s\""
-               ",\"time_limited\":%s,\"diverged\":%s}",
+               ",\"time_limited\":%s,\"diverged\":%s,\"exhausted\":%s"
+               ",\"distinct_estimated\":%s}",
             (unsigned long long)r->distinct_schedules, r->elapsed_s, hex,
-            r->time_limited ? "true" : "false", r->diverged ? "true" : "false");
+            r->time_limited ? "true" : "false", r->diverged ? "true" : "false",
+            r->exhausted ? "true" : "false", r->distinct_estimated ? "true" : "false");
 }

@@ -309,6 +309,13 @@ typedef struct weft_options {
     void *log;              /* FILE * for failures and summaries; NULL: stderr */
     weft_failure_hook on_failure; /* called for every failing execution */
     void *on_failure_ctx;
+    uint64_t seed_stride;   /* execution i uses seed + i * stride (0: 1); for
+                               workers and shards that split the seed space */
+    /* Called before each execution with its index and seed (and, for the
+     * harness's own use, the trace it records into); returning false stops
+     * the campaign. */
+    bool (*on_execution)(void *ctx, uint64_t index, uint64_t seed, const void *trace);
+    void *on_execution_ctx;
 } weft_options;
 
 /* weft_options with every field at its default. */
@@ -358,6 +365,9 @@ typedef struct weft_report {
     uint64_t last_trace_hash;        /* of the last execution */
     bool time_limited;               /* stopped by the time limit */
     bool diverged;                   /* weft_replay: the trace no longer fits */
+    bool exhausted;                  /* dfs: every schedule was explored */
+    bool distinct_estimated;         /* distinct_schedules is an estimate */
+    bool stopped;                    /* on_execution asked to stop */
 } weft_report;
 
 /* Runs main(arg) under opt (NULL: defaults). Returns 0 when nothing failed,

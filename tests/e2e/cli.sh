@@ -14,11 +14,12 @@ expect_rc 1 "$LU" explore lost_update --trace-out "$TMP/t.trace"
 expect_grep 'FAIL lost_update: assert' "$TMP/out"
 expect_grep 'replay: .* replay lost_update --seed' "$TMP/out"
 seed=$(sed -n 's/.*--seed \([0-9]*\).*/\1/p' "$TMP/out" | head -n 1)
+replay_args=$(sed -n 's/.* replay lost_update //p' "$TMP/out" | head -n 1)  # --seed S [--strategy ST]
 [ -s "$TMP/t.trace" ] && ok "trace written" || fail "no trace file"
 
 # replaying by seed and by trace reproduces the same failure and schedule
 sched=$(sed -n 's/.*schedule \([0-9a-f]*\).*/\1/p' "$TMP/out" | head -n 1)
-expect_rc 1 "$LU" replay lost_update --seed "$seed"
+expect_rc 1 "$LU" replay lost_update $replay_args
 expect_grep "schedule $sched" "$TMP/out"
 expect_grep 'reproduced: assert' "$TMP/out"
 expect_rc 1 "$LU" replay lost_update --trace "$TMP/t.trace"
@@ -32,7 +33,7 @@ expect_grep 'pick' "$TMP/out"
 
 # JSON: one object on stdout with the contract's fields
 expect_rc 1 "$LU" explore lost_update --json
-for k in '"test":"lost_update"' '"strategy":"random"' '"executions":' '"failures":\[{"kind":"assert"' \
+for k in '"test":"lost_update"' '"strategy":"auto"' '"executions":' '"failures":\[{"kind":"assert"' \
          '"first_failure_execution":' '"distinct_schedules":' '"elapsed_s":' '"seed":' '"steps":'; do
     expect_grep "$k" "$TMP/out"
 done

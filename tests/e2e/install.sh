@@ -16,12 +16,12 @@ cc $CC_SAN first_test.c -o first_test $(pkg-config --cflags --libs weft-main) ||
 export LD_LIBRARY_PATH=$(pkg-config --variable=libdir weft)
 expect_rc 1 ./first_test explore two_visits
 expect_grep 'FAIL two_visits: assert' "$TMP/out"
-seed=$(sed -n 's/.*--seed \([0-9]*\).*/\1/p' "$TMP/out" | head -n 1)
-expect_rc 1 ./first_test replay two_visits --seed "$seed"
+replay_args=$(sed -n 's/.* replay two_visits //p' "$TMP/out" | head -n 1)
+expect_rc 1 ./first_test replay two_visits $replay_args
 expect_grep 'reproduced: assert' "$TMP/out"
 if [ -n "$CC_SAN" ]; then echo "static build skipped under sanitizers"; finish; fi
 cc -static first_test.c -o first_test_static $(pkg-config --static --cflags --libs weft-main) ||
     fail "static build"
 expect_rc 1 ./first_test_static explore two_visits
-expect_grep "replay two_visits --seed $seed" "$TMP/out"
+expect_grep "replay two_visits $replay_args" "$TMP/out"
 finish
