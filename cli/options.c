@@ -126,6 +126,16 @@ static int parse_flag(int argc, char **argv, int *i, weft__cli *c, char *err,
         uint64_t j;
         if (weft__parse_u64(v, &j) || j == 0 || j > 1024) FAIL("--jobs: '%s' is not a number from 1 to 1024", v);
         c->jobs = (unsigned)j;
+    } else if (!strcmp(f, "--shard")) {
+        const char *slash = strchr(v, '/');
+        char a[32];
+        if (!slash || (size_t)(slash - v) >= sizeof a)
+            FAIL("--shard: '%s' is not I/N (e.g. 0/8)", v);
+        memcpy(a, v, (size_t)(slash - v));
+        a[slash - v] = '\0';
+        if (weft__parse_u64(a, &c->shard_i) || weft__parse_u64(slash + 1, &c->shard_n) ||
+            c->shard_n == 0 || c->shard_i >= c->shard_n)
+            FAIL("--shard: '%s' is not I/N with 0 <= I < N", v);
     } else if (!strcmp(f, "--db")) {
         c->db = v;
     } else if (!strcmp(f, "--id")) {

@@ -36,6 +36,7 @@ typedef struct weft__cli {
     double cancel_rate, timeout_rate, inject_rate;
     double time_limit;         /* seconds, 0: none */
     unsigned jobs;             /* 0: not given */
+    uint64_t shard_i, shard_n; /* --shard I/N; shard_n 0: not given */
     const char *db;            /* NULL: weft.db for run/explore */
     bool no_db;
     bool has_id;

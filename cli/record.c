@@ -30,6 +30,7 @@ int weft__recorder_open(weft__recorder *r, const char *path, const char *argv0,
                         size_t err_len)
 {
     memset(r, 0, sizeof *r);
+    snprintf(r->path, sizeof r->path, "%s", path);
     if (weft__store_open(path, WEFT__STORE_WRITE, &r->store, err, err_len) != 0)
         return -1;
     options_json(r->options, sizeof r->options, o);
@@ -49,6 +50,19 @@ out_close:
     return -1;
 }
 
+int weft__recorder_join(weft__recorder *r, const weft__recorder *parent, char *err,
+                        size_t err_len)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->path, sizeof r->path, "%s", parent->path);
+    snprintf(r->uuid, sizeof r->uuid, "%s", parent->uuid);
+    snprintf(r->options, sizeof r->options, "%s", parent->options);
+    r->build = parent->build;
+    r->worker = true;
+    r->last_flush = weft__monotonic();
+    return weft__store_open(r->path, WEFT__STORE_WRITE, &r->store, err, err_len);
+}
+
 static void complain(weft__recorder *r, const char *err)
 {
     if (r->errors++ < 3)
@@ -66,7 +80,8 @@ static void flush(weft__recorder *r, uint64_t executions, bool ended)
             complain(r, err);
         r->seen[i].pending = 0;
     }
-    if (weft__store_campaign_update(r->store, r->uuid, executions, r->failures, ended, err,
+    if (!r->worker &&
+        weft__store_campaign_update(r->store, r->uuid, executions, r->failures, ended, err,
                                     sizeof err) != 0)
         complain(r, err);
     r->last_flush = weft__monotonic();
@@ -102,6 +117,22 @@ void weft__recorder_hook(void *ctx, const weft_failure_event *ev)
     }
     if (weft__monotonic() - r->last_flush >= 1.0)
         flush(r, ev->execution + 1, false);
+}
+
+static void flush(weft__recorder *r, uint64_t executions, bool ended);
+
+void weft__recorder_leave(weft__recorder *r)
+{
+    if (!r || !r->store)
+        return;
+    char err[512];
+    for (size_t i = 0; i < r->n_seen; i++)
+        if (r->seen[i].pending &&
+            weft__store_add_hits(r->store, r->uuid, r->seen[i].test, r->seen[i].signature,
+                                 r->seen[i].pending, err, sizeof err) != 0)
+            complain(r, err);
+    weft__store_close(r->store);
+    r->store = NULL;
 }
 
 int weft__recorder_close(weft__recorder *r, uint64_t executions)

@@ -13,6 +13,7 @@
 
 typedef struct weft__recorder {
     weft__store *store;
+    char path[4096];
     int64_t build;
     char uuid[33];
     char options[768];
@@ -27,6 +28,8 @@ typedef struct weft__recorder {
     double last_flush;
     uint64_t failures, last_execution;
     int errors;
+    bool worker;               /* joined a parent's campaign: the parent
+                                  keeps the campaign row up to date */
 } weft__recorder;
 
 /* Opens the store at path for writing, records this binary's build and a
@@ -34,6 +37,12 @@ typedef struct weft__recorder {
 int weft__recorder_open(weft__recorder *r, const char *path, const char *argv0,
                         const char *test, const weft_options *o, char *err,
                         size_t err_len);
+/* A recorder of its own (a new connection, as after a fork) that records
+ * into parent's store and campaign. 0, or -1 with a message. */
+int weft__recorder_join(weft__recorder *r, const weft__recorder *parent,
+                        char *err, size_t err_len);
+/* Closes without ending the campaign (a worker's connection). */
+void weft__recorder_leave(weft__recorder *r);
 /* weft_options.on_failure: ctx is the recorder. */
 void weft__recorder_hook(void *ctx, const weft_failure_event *ev);
 /* Flushes batched hits, ends the campaign row, closes. NULL-safe. Returns

@@ -6,9 +6,12 @@
  * reproduced one), 2 usage error or bad input. With --json the last line on
  * stdout is one JSON object and everything for people goes to stderr.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <weft/weft.h>
 
@@ -16,6 +19,7 @@
 #include "../scheduler/explore.h"
 #include "../scheduler/minimize.h"
 #include "../scheduler/report.h"
+#include "campaign.h"
 #include "options.h"
 #include "record.h"
 
@@ -43,6 +47,8 @@ static const char usage[] =
     "  --max-steps N        scheduling points before a livelock (default 100000)\n"
     "  --inject-rate P      probability that a weft_inject() site fires\n"
     "  --keep-going         collect every distinct failure instead of stopping\n"
+    "  --jobs N             N worker processes on disjoint seeds (explore)\n"
+    "  --shard I/N          this machine runs part I of N of the seed space\n"
     "  --trace-out FILE     write the (first failing) schedule to FILE\n"
     "  --db FILE            failure store (default weft.db; see the weft command)\n"
     "  --no-db              record nothing\n"
@@ -244,11 +250,15 @@ static int cmd_explore(const weft__cli *c, const weft_test_def *t,
     weft__recorder *store = open_recorder(c, o.argv0, &o, &rec, &failed);
     if (failed)
         return 2;
-    if (store) {
-        o.on_failure = weft__recorder_hook;
-        o.on_failure_ctx = store;
-    }
-    int rc = weft_check(t->name, t->fn, NULL, &o, &r);
+    weft__campaign_opts co = {
+        .jobs = c->jobs ? c->jobs : 1,
+        .shard_i = c->shard_i,
+        .shard_n = c->shard_n ? c->shard_n : 1,
+        .store = store,
+        .log = log,
+        .progress = !c->quiet,
+    };
+    int rc = weft__campaign_explore(t, &o, &co, &r);
     if (rc == 2) {
         weft__recorder_close(store, 0);
         return 2;
@@ -449,6 +459,35 @@ static int cmd_minimize(const weft__cli *c, const weft_test_def *t, FILE *log)
     return rc;
 }
 
+/* Runs `run`/`replay` in a child process, so that a crash of the program
+ * under test is reported (and counts as reproduced) instead of killing the
+ * command. WEFT_NO_FORK=1 runs in-process (for debuggers). */
+static int isolated(int *rc)
+{
+    const char *nf = getenv("WEFT_NO_FORK");
+    if (nf && *nf && strcmp(nf, "0") != 0)
+        return 0;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        setvbuf(stdout, NULL, _IOLBF, 0); /* what it printed survives a crash */
+    if (pid <= 0)
+        return 0; /* the child (or no fork): do the work here */
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 0;
+    if (WIFEXITED(status)) {
+        *rc = WEXITSTATUS(status);
+    } else {
+        int sig = WTERMSIG(status);
+        printf("crash: the program under test died of signal %d (%s)\n", sig, strsignal(sig));
+        printf("reproduced: crash\n");
+        *rc = 1;
+    }
+    return 1;
+}
+
 int weft_main(int argc, char **argv)
 {
     const char *argv0 = argc > 0 && argv[0] ? argv[0] : "weft-test";
@@ -473,9 +512,10 @@ int weft_main(int argc, char **argv)
         return fail_usage(argv0, "unknown test '%s' (see list)", c.test);
     if (c.cmd == WEFT__CMD_FUZZ)
         return fail_usage(argv0, "fuzz: %s was built without libFuzzer", argv0);
-    if (c.jobs > 1)
-        return fail_usage(argv0, "%s", "--jobs: parallel workers are not in this build yet");
     FILE *log = c.json ? stderr : stdout;
+    int isolated_rc;
+    if ((c.cmd == WEFT__CMD_RUN || c.cmd == WEFT__CMD_REPLAY) && isolated(&isolated_rc))
+        return isolated_rc;
     weft_options o;
     fill_options(&c, argv0, log, &o);
     switch (c.cmd) {
