@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +54,7 @@ typedef struct wslot {
     volatile uint32_t captured;    /* the crash handler copied the schedule */
     volatile int32_t signo;
     volatile uint64_t trace_len;
+    volatile uint32_t store_errors; /* the worker's failed store writes */
     weft__trace_header h;          /* header of the execution under way */
 } wslot;
 
@@ -74,7 +76,8 @@ typedef struct campaign {
     int *fd;                       /* memfd per worker: its failure records */
     bool *finished;
     uint64_t *base_exec;           /* executions of earlier (crashed) workers */
-    double t0, last_progress;
+    double t0, last_progress, last_saved;
+    pid_t parent;
     uint64_t total;                /* executions of this shard */
     weft_report *r;
 } campaign;
@@ -187,8 +190,10 @@ static void w_on_failure(void *ctx, const weft_failure_event *ev)
 {
     campaign *c = ctx;
     w_slot->failures++;
-    if (w_store)
+    if (w_store) {
         weft__recorder_hook(w_store, ev);
+        w_slot->store_errors = (uint32_t)w_store->errors;
+    }
     uint64_t k = w_start + ev->execution;
     write_record(w_fd, ev, (w_slot - c->sh->slot) + k * c->jobs);
     if (c->o->stop_on_failure)
@@ -234,8 +239,10 @@ static WEFT_NORETURN void worker_main(campaign *c, unsigned j, uint64_t k0)
     }
     weft_report r;
     int rc = o.iterations ? weft__check(c->t->name, c->t->fn, NULL, &o, &r, NULL) : 0;
-    if (w_store)
+    if (w_store) {
         weft__recorder_leave(w_store);
+        w_slot->store_errors = (uint32_t)w_store->errors;
+    }
     if (rc != 2 && o.iterations) {
         w_slot->executions = r.executions;
         rec_head end = {-1, r.time_limited | r.exhausted << 1 | r.distinct_estimated << 2, 0,
@@ -262,8 +269,13 @@ static int spawn(campaign *c, unsigned j, uint64_t k0)
         fprintf(stderr, "weft: cannot start a worker: %s\n", strerror(errno));
         return -1;
     }
-    if (pid == 0)
+    if (pid == 0) {
+        /* a worker never outlives its campaign (even one killed by SIGKILL) */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != c->parent)
+            _exit(0);
         worker_main(c, j, k0);
+    }
     c->pid[j] = pid;
     c->finished[j] = false;
     return 0;
@@ -441,6 +453,31 @@ static void progress(campaign *c, bool final)
     fflush(c->co->log);
 }
 
+static void totals(const campaign *c, uint64_t *ex, uint64_t *fails)
+{
+    *ex = *fails = 0;
+    for (unsigned j = 0; j < c->jobs; j++) {
+        *ex += c->base_exec[j] + c->sh->slot[j].executions;
+        *fails += c->sh->slot[j].failures;
+    }
+}
+
+/* Keeps the campaign row current once a second, so a campaign killed at
+ * any moment still says how far it got. */
+static void save_progress(campaign *c)
+{
+    double now = weft__monotonic();
+    if (!c->co->store || now - c->last_saved < 1.0)
+        return;
+    c->last_saved = now;
+    uint64_t ex, fails;
+    char err[512];
+    totals(c, &ex, &fails);
+    if (weft__store_campaign_update(c->co->store->store, c->co->store->uuid, ex, fails, false,
+                                    err, sizeof err) != 0)
+        fprintf(stderr, "weft: failure store: %s\n", err);
+}
+
 static int find_worker(const campaign *c, pid_t pid)
 {
     for (unsigned j = 0; j < c->jobs; j++)
@@ -538,11 +575,13 @@ int weft__campaign_explore(const weft_test_def *t, const weft_options *o,
     weft__report_init(&r, t->name, st.name);
     c.r = &r;
     int rc = 2;
+    bool store_failed = false;
     if (setup(&c) != 0) {
         fprintf(stderr, "weft: cannot set up the workers: %s\n", strerror(errno));
         goto out;
     }
-    c.t0 = c.last_progress = weft__monotonic();
+    c.t0 = c.last_progress = c.last_saved = weft__monotonic();
+    c.parent = getpid();
     for (unsigned j = 0; j < c.jobs; j++)
         if (spawn(&c, j, 0) != 0)
             c.finished[j] = true;
@@ -552,6 +591,7 @@ int weft__campaign_explore(const weft_test_def *t, const weft_options *o,
         pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid <= 0) {
             progress(&c, false);
+            save_progress(&c);
             /* short campaigns end within milliseconds: poll fast at first */
             long ns = idle++ < 200 ? 500 * 1000L : 20 * 1000 * 1000L;
             nanosleep(&(struct timespec){0, ns}, NULL);
@@ -568,12 +608,16 @@ int weft__campaign_explore(const weft_test_def *t, const weft_options *o,
         read_records(&c, j);
         if (c.sh->slot[j].done == 2)
             goto out;
+        if (c.sh->slot[j].store_errors)
+            store_failed = true;
     }
     r.stopped = c.sh->stop != 0;
     if (c.jobs > 1)
         r.distinct_estimated = true; /* workers' sets may overlap */
     r.elapsed_s = weft__monotonic() - c.t0;
-    rc = r.n_failures ? 1 : 0;
+    rc = store_failed ? 2 : r.n_failures ? 1 : 0;
+    if (store_failed)
+        fprintf(stderr, "weft: some failures could not be recorded in the store\n");
 out:
     teardown(&c);
     if (rc == 2) {

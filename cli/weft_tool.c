@@ -83,15 +83,19 @@ static int with_failure(weft__store *s, const char *db, const char *arg, const c
     int64_t id;
     char err[512];
     weft__stored_failure f;
-    if (parse_id(arg, &id) != 0)
+    if (parse_id(arg, &id) != 0) {
+        weft__store_close(s);
         return 2;
+    }
     if (weft__store_get(s, id, 0, &f, err, sizeof err) != 0) {
         fprintf(stderr, "weft: %s\n", err);
+        weft__store_close(s);
         return 2;
     }
     if (!f.build_path[0]) {
         fprintf(stderr, "weft: failure %lld has no recorded test binary\n", (long long)id);
         weft__stored_failure_free(&f);
+        weft__store_close(s);
         return 2;
     }
     weft__store_close(s); /* the binary opens the store itself */
@@ -114,16 +118,16 @@ int main(int argc, char **argv)
         return i >= argc ? 2 : 0;
     }
     const char *cmd = argv[i], *arg = i + 1 < argc ? argv[i + 1] : NULL;
-    int want = !strcmp(cmd, "list") || !strcmp(cmd, "gc") ? 0 : 1;
-    if (argc - i - 1 != want) {
-        fprintf(stderr, "weft: %s takes %s (see weft --help)\n", cmd,
-                want ? "one argument" : "no argument");
-        return 2;
-    }
     bool writes = !strcmp(cmd, "merge") || !strcmp(cmd, "gc");
     if (strcmp(cmd, "list") && strcmp(cmd, "show") && strcmp(cmd, "replay") &&
         strcmp(cmd, "minimize") && !writes) {
         fprintf(stderr, "weft: unknown command '%s' (see weft --help)\n", cmd);
+        return 2;
+    }
+    int want = !strcmp(cmd, "list") || !strcmp(cmd, "gc") ? 0 : 1;
+    if (argc - i - 1 != want) {
+        fprintf(stderr, "weft: %s takes %s (see weft --help)\n", cmd,
+                want ? "one argument" : "no argument");
         return 2;
     }
     weft__store *s;

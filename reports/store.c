@@ -172,16 +172,20 @@ static int check_file(const char *path, int mode, bool *fresh, char *err, size_t
     return 0;
 }
 
-static int check_identity(weft__store *s, bool fresh, char *err, size_t len)
+static int check_identity(weft__store *s, int mode, bool fresh, char *err, size_t len)
 {
+    /* one read transaction: another process may be creating the store */
+    sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
     int64_t app = weft__store_int(s, "PRAGMA application_id");
     int64_t ver = weft__store_int(s, "PRAGMA user_version");
     int64_t tables = weft__store_int(s, "SELECT count(*) FROM sqlite_schema");
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (app < 0 || ver < 0 || tables < 0) {
         weft__store_err(s, err, len, "cannot read the store (corrupt?)");
         return -1;
     }
-    if (app == 0 && ver == 0 && tables == 0 && fresh)
+    /* an empty database: ours, or one another process is creating now */
+    if (app == 0 && ver == 0 && tables == 0 && (fresh || mode == WEFT__STORE_WRITE))
         return 0;
     if (app != WEFT_APPLICATION_ID) {
         snprintf(err, len, "%s: not a weft store (an SQLite database of another application)",
@@ -193,7 +197,39 @@ static int check_identity(weft__store *s, bool fresh, char *err, size_t len)
                            "upgrade weft", s->path, (long long)ver, WEFT__STORE_SCHEMA);
         return -1;
     }
+    if (tables == 0)
+        return 0;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    const unsigned char *v = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+    if (!v || strcmp((const char *)v, "ok") != 0) {
+        snprintf(err, len, "%s: corrupt store (quick_check: %s)", s->path,
+                 v ? (const char *)v : sqlite3_errmsg(s->db));
+        for (char *c = err; *c; c++)
+            if (*c == '\n')
+                *c = ' ';
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_finalize(st);
     return 0;
+}
+
+/* PRAGMA journal_mode=WAL takes an exclusive lock without waiting on the
+ * busy handler: retry it for as long as the busy timeout. */
+static int wal_mode(weft__store *s, char *err, size_t len)
+{
+    for (int i = 0; i < 3000; i++) {
+        if (weft__store_exec(s, "PRAGMA journal_mode=WAL", err, len) == 0)
+            return 0;
+        if ((sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY &&
+            (sqlite3_errcode(s->db) & 0xff) != SQLITE_LOCKED)
+            return -1;
+        usleep(10000);
+    }
+    return -1;
 }
 
 int weft__store_open(const char *path, int mode, weft__store **out, char *err,
@@ -217,10 +253,10 @@ int weft__store_open(const char *path, int mode, weft__store **out, char *err,
     }
     sqlite3_busy_timeout(s->db, 30000);
     sqlite3_extended_result_codes(s->db, 1);
-    if (check_identity(s, fresh, err, err_len) != 0)
+    if (check_identity(s, mode, fresh, err, err_len) != 0)
         goto out_close;
     if (mode == WEFT__STORE_WRITE &&
-        (weft__store_exec(s, "PRAGMA journal_mode=WAL", err, err_len) != 0 ||
+        (wal_mode(s, err, err_len) != 0 ||
          weft__store_exec(s, "PRAGMA synchronous=NORMAL", err, err_len) != 0 ||
          migrate(s, err, err_len) != 0))
         goto out_close;

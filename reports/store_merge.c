@@ -83,12 +83,32 @@ int weft__store_merge(weft__store *s, const char *other, FILE *out, char *err,
 {
     if (check_other(s, other, err, err_len) != 0)
         return -1;
-    char *uri = sqlite3_mprintf("ATTACH 'file:%q?mode=ro' AS o", other);
-    if (!uri || weft__store_exec(s, uri, err, err_len) != 0) {
-        sqlite3_free(uri);
+    /* a URI: '%', '?' and '#' in the file name are escaped */
+    size_t n = strlen(other);
+    char *uri = malloc(3 * n + 16);
+    if (!uri) {
+        snprintf(err, err_len, "%s: out of memory", other);
         return -1;
     }
-    sqlite3_free(uri);
+    char *o = uri + sprintf(uri, "file:");
+    for (const char *p = other; *p; p++)
+        if (*p == '%' || *p == '?' || *p == '#')
+            o += sprintf(o, "%%%02X", (unsigned char)*p);
+        else
+            *o++ = *p;
+    strcpy(o, "?mode=ro");
+    sqlite3_stmt *at = weft__store_prepare(s, "ATTACH ?1 AS o", err, err_len);
+    int arc = SQLITE_ERROR;
+    if (at) {
+        sqlite3_bind_text(at, 1, uri, -1, SQLITE_STATIC);
+        arc = sqlite3_step(at);
+        if (arc != SQLITE_DONE)
+            weft__store_err(s, err, err_len, "attaching the other store");
+        sqlite3_finalize(at);
+    }
+    free(uri);
+    if (arc != SQLITE_DONE)
+        return -1;
     int64_t f0 = count(s, "failures"), s0 = count(s, "schedules");
     char trim[512];
     snprintf(trim, sizeof trim, trim_all_sql, WEFT__STORE_KEEP);

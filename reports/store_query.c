@@ -99,12 +99,15 @@ static int get_schedule(weft__store *s, int64_t fid, int64_t sid, weft__stored_f
     if (!b)
         return -1;
     sqlite3_bind_int64(b, 1, build);
-    if (sqlite3_step(b) == SQLITE_ROW) {
+    rc = sqlite3_step(b);
+    if (rc == SQLITE_ROW) {
         copy_col(b, 0, f->build_path, sizeof f->build_path);
         copy_col(b, 1, f->build_hash, sizeof f->build_hash);
+    } else if (rc != SQLITE_DONE) {
+        weft__store_err(s, err, len, "reading the build");
     }
     sqlite3_finalize(b);
-    return 0;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 int weft__store_get(weft__store *s, int64_t id, int64_t schedule_id,

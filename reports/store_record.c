@@ -286,6 +286,17 @@ int weft__store_add_hits(weft__store *s, const char *campaign_uuid, const char *
     }
     if (add_hits(s, fid, campaign_uuid, hits, err, err_len) != 0)
         goto out_rollback;
+    sqlite3_stmt *touch = weft__store_prepare(
+        s, "UPDATE failures SET last_seen = " NOW " WHERE id = ?1", err, err_len);
+    if (!touch)
+        goto out_rollback;
+    sqlite3_bind_int64(touch, 1, fid);
+    int trc = sqlite3_step(touch);
+    sqlite3_finalize(touch);
+    if (trc != SQLITE_DONE) {
+        weft__store_err(s, err, err_len, "updating last seen");
+        goto out_rollback;
+    }
     return weft__store_commit(s, err, err_len);
 out_rollback:
     weft__store_rollback(s);

@@ -152,11 +152,23 @@ int (weft_wait_all_tasks_blocked)(void)
     return weft__wait_all_tasks_blocked_at(NULL, 0);
 }
 
+/* Swarm testing: whether a site is enabled in this execution, from its
+ * name and the execution's key (FNV-1a of the name, mixed with the key). */
+static bool site_enabled(uint64_t key, const char *site)
+{
+    if (!key)
+        return true;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)(site ? site : ""); *p; p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    h = (h ^ key) * 0x9e3779b97f4a7c15ull;
+    return (h >> 63) != 0;
+}
+
 bool weft_inject(const char *site)
 {
     weft__rt *rt = weft__need_rt("weft_inject");
-    (void)site;
-    if (!rt->p.inject)
+    if (!rt->p.inject || !site_enabled(rt->p.inject_sites, site))
         return false;
     return weft__choose(rt, WEFT__D_INJECT, 2) == 1;
 }

@@ -67,6 +67,8 @@ typedef struct weft__exec_params {
                                   outside world cancels a scope there */
     bool inject_timeout;       /* ask at scheduling points whether time
                                   jumps to the next timer while tasks run */
+    uint64_t inject_sites;     /* swarm: nonzero key that enables about half
+                                  of the weft_inject sites, by name; 0: all */
     weft__observer observe;    /* NULL: record nothing */
     void *observe_ctx;
 } weft__exec_params;

@@ -53,6 +53,16 @@ const char *weft__argv0(const weft_options *o)
     return o && o->argv0 ? o->argv0 : weft_program();
 }
 
+/* The shortest text of a rate that reads back as the same double. */
+static void rate_text(char *buf, size_t len, double v)
+{
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
 void weft__replay_command(char *buf, size_t len, const char *argv0,
                           const char *test, uint64_t seed,
                           const weft__trace_header *h)
@@ -64,12 +74,13 @@ void weft__replay_command(char *buf, size_t len, const char *argv0,
     if (off < len && h->max_steps != WEFT__DEFAULT_MAX_STEPS)
         off += (size_t)snprintf(buf + off, len - off, " --max-steps %llu",
                                 (unsigned long long)h->max_steps);
-    if (off < len && h->cancel_rate > 0)
-        off += (size_t)snprintf(buf + off, len - off, " --cancel-rate %.17g", h->cancel_rate);
-    if (off < len && h->timeout_rate > 0)
-        off += (size_t)snprintf(buf + off, len - off, " --timeout-rate %.17g", h->timeout_rate);
-    if (off < len && h->inject_rate > 0)
-        snprintf(buf + off, len - off, " --inject-rate %.17g", h->inject_rate);
+    char r[32];
+    if (off < len && h->cancel_rate > 0 && (rate_text(r, sizeof r, h->cancel_rate), 1))
+        off += (size_t)snprintf(buf + off, len - off, " --cancel-rate %s", r);
+    if (off < len && h->timeout_rate > 0 && (rate_text(r, sizeof r, h->timeout_rate), 1))
+        off += (size_t)snprintf(buf + off, len - off, " --timeout-rate %s", r);
+    if (off < len && h->inject_rate > 0 && (rate_text(r, sizeof r, h->inject_rate), 1))
+        snprintf(buf + off, len - off, " --inject-rate %s", r);
 }
 
 static bool bad_rate(double r)
@@ -110,6 +121,23 @@ void weft__header_fill(weft__trace_header *h, const weft_options *o,
     h->cancel_rate = o->cancel_rate;
     h->timeout_rate = o->timeout_rate;
     h->inject_rate = o->inject_rate;
+    if (st->swarm) { /* rates the user gave win over the drawn ones */
+        weft__swarm sw;
+        weft__swarm_draw(seed, &sw);
+        h->cancel_rate = o->cancel_rate > 0 ? o->cancel_rate : sw.cancel_rate;
+        h->timeout_rate = o->timeout_rate > 0 ? o->timeout_rate : sw.timeout_rate;
+        h->inject_rate = o->inject_rate > 0 ? o->inject_rate : sw.inject_rate;
+    }
+}
+
+uint64_t weft__swarm_sites(const weft__trace_header *h)
+{
+    size_t n = strlen(h->strategy);
+    if (n < 6 || strcmp(h->strategy + n - 6, "/swarm") != 0)
+        return 0;
+    weft__swarm sw;
+    weft__swarm_draw(h->seed, &sw);
+    return sw.sites;
 }
 
 /* Runs one execution under the decider in src; rec holds its decisions. */
@@ -128,6 +156,7 @@ static int run_with(weft__source *src, const weft__trace_header *h,
         .inject = h->inject_rate > 0,
         .inject_cancel = h->cancel_rate > 0,
         .inject_timeout = h->timeout_rate > 0,
+        .inject_sites = weft__swarm_sites(h),
     };
     int rc = weft__exec_run(&p, out);
     if (rc == 0 && src->oom) {
@@ -174,8 +203,9 @@ static void campaign_close(campaign *c)
     c->dfs = NULL;
 }
 
-/* The strategy execution i really runs, with every parameter that affects
- * its decisions in its name (pct's k, the dfs execution index). */
+/* The strategy the execution with seed i really runs, with every parameter
+ * that affects its decisions in its name (pct's k, the dfs execution index,
+ * swarm). */
 static void concrete(const campaign *c, uint64_t i, weft__strategy *x)
 {
     *x = c->st;
@@ -237,7 +267,8 @@ static int campaign_run(campaign *c, uint64_t i, const char *name, weft_task_fn 
 {
     weft__strategy x;
     weft__source src;
-    concrete(c, i, &x);
+    (void)i;
+    concrete(c, seed, &x); /* auto: the member is a function of the seed */
     weft__trace_reset(rec);
     weft__header_fill(&rec->h, o, &x, name, seed);
     source_init(c, &x, seed, o, &src, rec);
@@ -367,6 +398,11 @@ static void print_failure(const weft_report *r, const weft_failure *f,
         shown.strategy = name;
     }
     weft__failure_print(&shown, f, total, log);
+    uint64_t sites = weft__swarm_sites(&rec->h);
+    if (sites)
+        fprintf(log, "  swarm: cancel-rate %g, timeout-rate %g, inject-rate %g, inject sites "
+                     "key %016llx\n", rec->h.cancel_rate, rec->h.timeout_rate,
+                rec->h.inject_rate, (unsigned long long)sites);
 }
 
 /* The dfs summary line: exhausted or not. A search resumed at /i=I counts

@@ -19,6 +19,8 @@
 #define WEFT__FAIR_AFTER 10000u
 
 double weft__monotonic(void);
+/* The swarm key of the execution a header describes (0: no swarm). */
+uint64_t weft__swarm_sites(const weft__trace_header *h);
 const char *weft__argv0(const weft_options *o);
 void weft__replay_command(char *buf, size_t len, const char *argv0,
                           const char *test, uint64_t seed,

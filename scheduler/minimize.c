@@ -117,6 +117,7 @@ static bool try_run(ctx *c, const weft__decision *cand, size_t n, weft__outcome 
         .max_steps = c->h->max_steps, .fair_after = c->h->fair_after,
         .inject = c->h->inject_rate > 0, .inject_cancel = c->h->cancel_rate > 0,
         .inject_timeout = c->h->timeout_rate > 0,
+        .inject_sites = weft__swarm_sites(c->h),
     };
     if (weft__exec_run(&p, oc) != 0 || c->l.oom || oc->kind == WEFT_KIND_NONE)
         return false;

@@ -9,6 +9,8 @@
  */
 #include "strategy.h"
 
+#include "prng.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -92,8 +94,36 @@ bad:
     return -1;
 }
 
+static int parse_base(const char *text, weft__strategy *out, char *err, size_t err_len);
+
 int weft__strategy_parse(const char *text, weft__strategy *out, char *err,
                          size_t err_len)
+{
+    char base[64];
+    size_t n = text ? strlen(text) : 0;
+    bool swarm = n > 6 && strcmp(text + n - 6, "/swarm") == 0;
+    if (swarm) {
+        if (n - 6 >= sizeof base) {
+            snprintf(err, err_len, "unknown strategy '%s' (%s)", text, known);
+            return -1;
+        }
+        memcpy(base, text, n - 6);
+        base[n - 6] = '\0';
+        text = base;
+    }
+    if (parse_base(text, out, err, err_len) != 0)
+        return -1;
+    if (swarm && (out->kind == WEFT__S_DFS || out->kind == WEFT__S_AUTO)) {
+        snprintf(err, err_len, "bad strategy '%s/swarm': swarm goes with random, pct or pos",
+                 text);
+        return -1;
+    }
+    out->swarm = swarm;
+    weft__strategy_format(out, out->name, sizeof out->name);
+    return 0;
+}
+
+static int parse_base(const char *text, weft__strategy *out, char *err, size_t err_len)
 {
     if (!text || !*text)
         text = "random";
@@ -120,7 +150,30 @@ int weft__strategy_parse(const char *text, weft__strategy *out, char *err,
     return 0;
 }
 
+static void format_base(const weft__strategy *st, char *buf, size_t len);
+
 void weft__strategy_format(const weft__strategy *st, char *buf, size_t len)
+{
+    format_base(st, buf, len);
+    size_t n = strlen(buf);
+    if (st->swarm && n < len)
+        snprintf(buf + n, len - n, "/swarm");
+}
+
+void weft__swarm_draw(uint64_t seed, weft__swarm *out)
+{
+    static const double cancel[4] = {0, 0, 0.02, 0.1};
+    static const double timeout[4] = {0, 0, 0.02, 0.1};
+    static const double inject[4] = {0, 0.05, 0.25, 0.5};
+    uint64_t x = seed ^ 0x737761726d5f6b79ull; /* "swarm_ky" */
+    uint64_t a = weft__splitmix64(&x), b = weft__splitmix64(&x);
+    out->cancel_rate = cancel[a & 3];
+    out->timeout_rate = timeout[(a >> 2) & 3];
+    out->inject_rate = inject[(a >> 4) & 3];
+    out->sites = b | 1; /* never 0, which means "every site" */
+}
+
+static void format_base(const weft__strategy *st, char *buf, size_t len)
 {
     switch (st->kind) {
     case WEFT__S_PCT:
@@ -155,4 +208,6 @@ void weft__strategy_auto_member(uint64_t i, weft__strategy *out)
     char err[8];
     int rc = weft__strategy_parse(members[i % WEFT__AUTO_MEMBERS], out, err, sizeof err);
     (void)rc; /* the members are valid names */
+    out->swarm = true;
+    weft__strategy_format(out, out->name, sizeof out->name);
 }

@@ -44,6 +44,8 @@ typedef struct weft__strategy {
     int64_t bound;      /* dfs: preemption bound; -1: unbounded */
     uint64_t index;     /* dfs: with has_index, the execution to run */
     bool has_index;
+    bool swarm;         /* injection rates and enabled inject sites drawn
+                           per execution from its seed ("/swarm") */
     char name[64];      /* canonical text of what was asked */
 } weft__strategy;
 
@@ -56,7 +58,17 @@ int weft__strategy_parse(const char *text, weft__strategy *out, char *err,
  * index included only when set). */
 void weft__strategy_format(const weft__strategy *st, char *buf, size_t len);
 
-/* The auto portfolio's member for execution i: random, pct:2, pct:3, pos. */
+/* Swarm settings of one execution, drawn from its seed (FoundationDB's
+ * BUGGIFY style): which injections are on at what rate, and the key that
+ * enables about half of the weft_inject sites. */
+typedef struct weft__swarm {
+    double cancel_rate, timeout_rate, inject_rate;
+    uint64_t sites;
+} weft__swarm;
+void weft__swarm_draw(uint64_t seed, weft__swarm *out);
+
+/* The auto portfolio's member for seed s: random, pct:2, pct:3, pos, each
+ * with swarm injection. */
 void weft__strategy_auto_member(uint64_t i, weft__strategy *out);
 
 #endif /* WEFT_SCHEDULER_STRATEGY_H */

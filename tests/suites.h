@@ -17,7 +17,8 @@
     X(cli)                                                                    \
     X(sync)                                                                   \
     X(stream)                                                                 \
-    X(strategy)
+    X(strategy)                                                               \
+    X(store)
 
 #define WEFT__DECLARE_SUITE(name) int tests_##name##_register(void);
 WEFT_TEST_SUITES(WEFT__DECLARE_SUITE)

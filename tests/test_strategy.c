@@ -440,8 +440,8 @@ static void test_strategy_pinned_hashes(void)
         {"pos", 5, "8e35547e6c85ad97", "pos"},
         {"dfs/i=42", 42, "d2251e5109763235", "dfs/i=42"},
         {"dfs:1/i=5", 42, "67441f67f698e383", "dfs:1/i=5"},
-        {"auto", 41, "ab4cd2a2a4b1a014", "pct:2/k=100"},
-        {"auto", 43, "2a0bcda76aa080a2", "pos"},
+        {"auto", 41, "90722a61c4761201", "pct:2/k=100/swarm"},
+        {"auto", 43, "2a0bcda76aa080a2", "pos/swarm"},
     };
     shape three_two = {3, 2};
     for (size_t i = 0; i < sizeof pins / sizeof pins[0]; i++) {
@@ -554,13 +554,13 @@ static void test_strategy_auto_rotates(void)
     seen s;
     run_collecting("auto", &s);
     CU_ASSERT_EQUAL(s.n, 8);
-    CU_ASSERT_STRING_EQUAL(s.strategy[0], "random");
-    CU_ASSERT_STRING_EQUAL(s.strategy[1], "pct:2/k=2");
-    CU_ASSERT_STRING_EQUAL(s.strategy[2], "pct:3/k=3");
-    CU_ASSERT_STRING_EQUAL(s.strategy[3], "pos");
-    CU_ASSERT_STRING_EQUAL(s.strategy[4], "random");
-    CU_ASSERT_STRING_EQUAL(s.strategy[5], "pct:2/k=3");
-    CU_ASSERT_STRING_EQUAL(s.strategy[7], "pos");
+    CU_ASSERT_STRING_EQUAL(s.strategy[0], "random/swarm");
+    CU_ASSERT_STRING_EQUAL(s.strategy[1], "pct:2/k=2/swarm");
+    CU_ASSERT_STRING_EQUAL(s.strategy[2], "pct:3/k=3/swarm");
+    CU_ASSERT_STRING_EQUAL(s.strategy[3], "pos/swarm");
+    CU_ASSERT_STRING_EQUAL(s.strategy[4], "random/swarm");
+    CU_ASSERT_STRING_EQUAL(s.strategy[5], "pct:2/k=3/swarm");
+    CU_ASSERT_STRING_EQUAL(s.strategy[7], "pos/swarm");
     run_collecting("pct:3", &s);
     CU_ASSERT_STRING_EQUAL(s.strategy[0], "pct:3/k=100");
     CU_ASSERT_STRING_EQUAL(s.strategy[1], "pct:3/k=2");
@@ -666,8 +666,8 @@ static void test_strategy_auto_failure_text(void)
     runs = 0;
     CU_ASSERT_EQUAL(weft_check("t", fails_second, NULL, &o, NULL), 1);
     fclose(log);
-    CU_ASSERT(buf && strstr(buf, "strategy pct:2/k=1 (auto), seed 11") != NULL);
-    CU_ASSERT(buf && strstr(buf, "replay t --seed 11 --strategy pct:2/k=1") != NULL);
+    CU_ASSERT(buf && strstr(buf, "strategy pos/swarm (auto), seed 11") != NULL);
+    CU_ASSERT(buf && strstr(buf, "replay t --seed 11 --strategy pos/swarm") != NULL);
     free(buf);
 }
 
