@@ -222,23 +222,27 @@ static void concrete(const campaign *c, uint64_t i, weft__strategy *x)
     weft__strategy_format(x, x->name, sizeof x->name);
 }
 
+/* The decision source of one execution; its injection rates are the
+ * header's (the options', or drawn by swarm). */
 static void source_init(campaign *c, const weft__strategy *x, uint64_t seed,
                         const weft_options *o, weft__source *src, weft__trace *rec)
 {
+    const weft__trace_header *h = &rec->h;
+    (void)o;
     switch (x->kind) {
     case WEFT__S_PCT:
-        weft__pct_init(src, seed, x->depth, x->k, o->cancel_rate, o->timeout_rate,
-                       o->inject_rate, &c->prio, rec);
+        weft__pct_init(src, seed, x->depth, x->k, h->cancel_rate, h->timeout_rate,
+                       h->inject_rate, &c->prio, rec);
         break;
     case WEFT__S_POS:
-        weft__pos_init(src, seed, o->cancel_rate, o->timeout_rate, o->inject_rate,
+        weft__pos_init(src, seed, h->cancel_rate, h->timeout_rate, h->inject_rate,
                        &c->prio, rec);
         break;
     case WEFT__S_DFS:
         weft__dfs_init(src, c->dfs, rec);
         break;
     default:
-        weft__random_init(src, seed, o->cancel_rate, o->timeout_rate, o->inject_rate, rec);
+        weft__random_init(src, seed, h->cancel_rate, h->timeout_rate, h->inject_rate, rec);
     }
 }
 
