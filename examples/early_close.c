@@ -52,6 +52,8 @@ static int run(bool clone)
     if (clone)
         weft_sender_close(tx);
     int rc = weft_group_join(g);
+    WEFT_ASSERT_MSG(rc != WEFT_CLOSED, "a producer sent on a closed handle: %d of %d items "
+                                       "arrived", received, 2 * ITEMS);
     if (!weft_group_cancel_called(g)) /* cancelled: each side stopped early */
         WEFT_ASSERT_MSG(received == 2 * ITEMS, "received %d of %d items", received, 2 * ITEMS);
     WEFT_ASSERT_MSG(received <= sent, "received %d items but only %d were sent", received,

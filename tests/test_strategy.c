@@ -43,24 +43,29 @@ static int lost_update(void *arg)
 
 static weft_lock *lock_a, *lock_b;
 
+/* Takes first then second; handles cancellation (auto injects it). */
+static int take_two(weft_lock *first, weft_lock *second)
+{
+    int rc = weft_lock_acquire(first);
+    if (rc != WEFT_OK)
+        return rc;
+    rc = weft_lock_acquire(second);
+    if (rc == WEFT_OK)
+        weft_lock_release(second);
+    weft_lock_release(first);
+    return rc;
+}
+
 static int take_ab(void *arg)
 {
     (void)arg;
-    weft_lock_acquire(lock_a);
-    weft_lock_acquire(lock_b);
-    weft_lock_release(lock_b);
-    weft_lock_release(lock_a);
-    return WEFT_OK;
+    return take_two(lock_a, lock_b);
 }
 
 static int take_ba(void *arg)
 {
     (void)arg;
-    weft_lock_acquire(lock_b);
-    weft_lock_acquire(lock_a);
-    weft_lock_release(lock_a);
-    weft_lock_release(lock_b);
-    return WEFT_OK;
+    return take_two(lock_b, lock_a);
 }
 
 static int lock_order(void *arg)

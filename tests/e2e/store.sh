@@ -69,7 +69,7 @@ expect_grep '^ *1  *lost_update  *assert  *1  ' "$TMP/out"
 [ "$(grep -c 'lost_update' "$TMP/out")" = 1 ] && ok "one failure listed" || fail "list: not exactly one failure"
 expect_rc 0 "$W" --db "$A" show 1
 expect_grep 'failure 1: assert in test lost_update at examples/lost_update.c' "$TMP/out"
-expect_grep 'assertion failed: balance == 130' "$TMP/out"
+expect_grep 'assertion failed: balance == 100 + deposited' "$TMP/out"
 expect_grep 'hits 1, first seen 20' "$TMP/out"
 expect_grep 'schedules (best first):' "$TMP/out"
 rows=$(awk '/schedules \(best first\)/ { f = 1; getline; next } /replay:/ { f = 0 } f' "$TMP/out" | wc -l)
