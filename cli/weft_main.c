@@ -15,6 +15,7 @@
 
 #include <weft/weft.h>
 
+#include "../fuzz/fuzz.h"
 #include "../reports/store.h"
 #include "../scheduler/explore.h"
 #include "../scheduler/minimize.h"
@@ -31,11 +32,14 @@ static const char usage[] =
     "  run NAME [--seed S]           one execution; prints its schedule\n"
     "  explore NAME                  many executions, stops at the first failure\n"
     "  replay NAME --seed S          re-run one seed (same strategy and options)\n"
-    "  replay NAME --trace FILE      re-run a recorded schedule (see --trace-out)\n"
+    "  replay NAME --trace FILE      re-run a recorded schedule (see --trace-out), or\n"
+    "                                a libFuzzer artifact (crash-..., corpus entries)\n"
     "  replay NAME --db FILE --id N  re-run the stored failure N's best schedule\n"
     "  minimize NAME --db FILE --id N | --trace FILE\n"
     "                                shrink a failing schedule, keeping its failure\n"
-    "  fuzz NAME [libFuzzer flags]   libFuzzer chooses the schedule (fuzz builds)\n"
+    "  fuzz NAME [--time-limit T] [--jobs N] [libFuzzer flags, e.g. -runs=N]\n"
+    "                                libFuzzer chooses the schedule (corpus in\n"
+    "                                corpus/NAME/; binaries linked with libFuzzer)\n"
     "\n"
     "options:\n"
     "  --strategy ST        auto (explore's default: rotates random, pct:2, pct:3, pos),\n"
@@ -287,6 +291,61 @@ static int cmd_explore(const weft__cli *c, const weft_test_def *t,
     return rc;
 }
 
+/* libFuzzer's files are raw inputs, any bytes: recognised by their names
+ * (crash-, timeout-, oom-, leak-, slow-unit- artifacts; 40-hex corpus
+ * entries), so that anything else must be a well-formed weft trace. */
+static bool is_fuzz_artifact(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    static const char *const prefixes[] = {"crash-", "timeout-", "oom-", "leak-", "slow-unit-"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (!strncmp(base, prefixes[i], strlen(prefixes[i])))
+            return true;
+    size_t n = strlen(base);
+    if (n != 40)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((base[i] >= '0' && base[i] <= '9') || (base[i] >= 'a' && base[i] <= 'f')))
+            return false;
+    return true;
+}
+
+/* A crash artifact of `fuzz` is the raw input: replay it as fuzz does. */
+static int replay_fuzz_input(const weft__cli *c, const weft_test_def *t,
+                             const weft_options *o, const uint8_t *buf, size_t len, FILE *log)
+{
+    weft__trace rec;
+    weft__outcome oc;
+    weft__trace_init(&rec);
+    if (weft__fuzz_run(t->name, t->fn, NULL, buf, len, o, false, &rec, &oc) != 0) {
+        fprintf(stderr, "weft: %s\n", oc.message);
+        weft__trace_free(&rec);
+        return 2;
+    }
+    char hex[17];
+    weft__hash_hex(weft__trace_hash(&rec), hex);
+    if (c->verbose)
+        weft__trace_dump(&rec, log);
+    fprintf(log, "replay %s: libFuzzer input of %zu bytes, %llu steps, %zu decisions, "
+                 "schedule %s: %s\n", t->name, len, (unsigned long long)oc.steps, rec.len, hex,
+            oc.kind == WEFT_KIND_NONE ? "passed" : "FAILED");
+    int rc = 0;
+    if (oc.kind != WEFT_KIND_NONE) {
+        fprintf(log, "FAIL %s: %s%s%s\n  %s\nreproduced: %s\n", t->name,
+                weft_kind_name(oc.kind), oc.location[0] ? " at " : "", oc.location, oc.message,
+                weft_kind_name(oc.kind));
+        rc = 1;
+    }
+    char err[256];
+    if (c->trace_out && weft__trace_write_file(&rec, c->trace_out, err, sizeof err) != 0) {
+        fprintf(stderr, "weft: %s\n", err);
+        rc = 2;
+    }
+    weft__trace_free(&rec);
+    return rc;
+}
+
 static int cmd_replay_trace(const weft__cli *c, const weft_test_def *t,
                             const weft_options *o, FILE *log)
 {
@@ -314,6 +373,11 @@ static int cmd_replay_trace(const weft__cli *c, const weft_test_def *t,
         len += got;
     }
     fclose(f);
+    if ((len < 8 || memcmp(buf, "WEFTTRC", 7) != 0) && is_fuzz_artifact(c->trace_in)) {
+        int frc = replay_fuzz_input(c, t, o, buf, len, log);
+        free(buf);
+        return frc;
+    }
     weft_report r = {0};
     int rc = weft__replay_bytes(t->name, t->fn, NULL, buf, len, o, &r);
     free(buf);
@@ -491,6 +555,12 @@ static int isolated(int *rc)
 int weft_main(int argc, char **argv)
 {
     const char *argv0 = argc > 0 && argv[0] ? argv[0] : "weft-test";
+    if (argc >= 2 && !strncmp(argv[1], "--weft-fuzz=", 12)) { /* a libFuzzer child */
+        const weft_test_def *ft = weft_test_find(argv[1] + 12);
+        if (!ft)
+            return fail_usage(argv0, "unknown test '%s' (see list)", argv[1] + 12);
+        return weft__fuzz_main(ft, argc - 1, argv + 1, argv0);
+    }
     weft__cli c;
     char err[256];
     if (weft__cli_parse(argc, argv, &c, err, sizeof err) != 0)
@@ -511,7 +581,7 @@ int weft_main(int argc, char **argv)
     if (!t)
         return fail_usage(argv0, "unknown test '%s' (see list)", c.test);
     if (c.cmd == WEFT__CMD_FUZZ)
-        return fail_usage(argv0, "fuzz: %s was built without libFuzzer", argv0);
+        return weft__fuzz_main(t, c.fuzz_argc, c.fuzz_argv, argv0);
     FILE *log = c.json ? stderr : stdout;
     int isolated_rc;
     if ((c.cmd == WEFT__CMD_RUN || c.cmd == WEFT__CMD_REPLAY) && isolated(&isolated_rc))

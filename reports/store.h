@@ -65,6 +65,11 @@ int weft__store_campaign_update(weft__store *s, const char *uuid,
                                 uint64_t executions, uint64_t failures,
                                 bool ended, char *err, size_t err_len);
 
+/* Adds to a campaign's counts (processes sharing one campaign: libFuzzer's
+ * fork children). */
+int weft__store_campaign_add(weft__store *s, const char *uuid, uint64_t executions,
+                             uint64_t failures, bool ended, char *err, size_t err_len);
+
 /* Records one failing execution: the failure (by test and signature), a hit
  * for the campaign, and the schedule unless already kept (or longer than
  * every kept one when the failure already has WEFT__STORE_KEEP). */

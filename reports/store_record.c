@@ -112,6 +112,33 @@ int weft__store_campaign_update(weft__store *s, const char *uuid, uint64_t execu
     return rc;
 }
 
+int weft__store_campaign_add(weft__store *s, const char *uuid, uint64_t executions,
+                             uint64_t failures, bool ended, char *err, size_t err_len)
+{
+    sqlite3_stmt *st = weft__store_prepare(
+        s, ended ? "UPDATE campaigns SET executions = executions + ?2,"
+                   " failures = failures + ?3, ended = " NOW " WHERE uuid = ?1"
+                 : "UPDATE campaigns SET executions = executions + ?2,"
+                   " failures = failures + ?3 WHERE uuid = ?1",
+        err, err_len);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)executions);
+    sqlite3_bind_int64(st, 3, (int64_t)failures);
+    int rc = -1;
+    if (weft__store_begin(s, err, err_len) == 0) {
+        if (sqlite3_step(st) == SQLITE_DONE)
+            rc = weft__store_commit(s, err, err_len);
+        else
+            weft__store_err(s, err, err_len, "updating the campaign");
+        if (rc != 0)
+            weft__store_rollback(s);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Failure id for (test, signature), created or touched. */
 static int64_t failure_id(weft__store *s, int64_t tid, const weft_failure_event *ev,
                           char *err, size_t len)
