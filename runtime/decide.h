@@ -53,6 +53,9 @@ enum weft__op {
     WEFT__OP_SEND,       /* stream send */
     WEFT__OP_RECV,       /* stream receive */
     WEFT__OP_IDLE,       /* wait_all_tasks_blocked */
+    WEFT__OP_MEM_READ,   /* an instrumented memory read (pthread layer) */
+    WEFT__OP_MEM_WRITE,  /* an instrumented memory write */
+    WEFT__OP_SYNC,       /* a pthread synchronisation call */
 };
 
 /* One runnable task as the scheduler sees it. */

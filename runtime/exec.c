@@ -154,6 +154,7 @@ int weft__exec_run(const weft__exec_params *p, weft__outcome *out)
         return -1;
     }
     prepare(rt, p);
+    serial++;
     rt->out = out;
     rt->active = true;
     weft__fiber_init_main(&rt->main_fiber);
@@ -165,6 +166,32 @@ int weft__exec_run(const weft__exec_params *p, weft__outcome *out)
     out->steps = rt->step;
     cleanup(rt);
     return 0;
+}
+
+static _Thread_local uint64_t serial;
+
+bool weft__in_execution(void)
+{
+    return weft__rt_get() != NULL;
+}
+
+uint64_t weft__exec_serial(void)
+{
+    return serial;
+}
+
+void weft__task_stack_bounds(uintptr_t *lo, uintptr_t *hi)
+{
+    weft__rt *rt = weft__need_rt("weft__task_stack_bounds");
+    *lo = (uintptr_t)rt->cur->stack.lo;
+    *hi = *lo + rt->cur->stack.size;
+}
+
+void weft__sched_point(uint16_t op, uint32_t obj, const char *file, int line)
+{
+    weft__rt *rt = weft__need_rt("weft__sched_point");
+    weft__set_location(file, line);
+    weft__schedule_point(rt, op, obj);
 }
 
 void weft__rt_release(void)

@@ -91,6 +91,20 @@ int weft__exec_run(const weft__exec_params *p, weft__outcome *out);
 /* Frees the calling thread's pools (stacks, arena); for leak checkers. */
 void weft__rt_release(void);
 
+/* ---- hooks for layers that schedule at their own points (the pthread
+ * layer's memory accesses). Only valid inside an execution. */
+
+/* Whether an execution is running on this thread. */
+bool weft__in_execution(void);
+/* A number that changes with every execution on this thread (to reset
+ * per-execution tables lazily). */
+uint64_t weft__exec_serial(void);
+/* The usable stack of the running task: [*lo, *hi). */
+void weft__task_stack_bounds(uintptr_t *lo, uintptr_t *hi);
+/* A scheduling point that is not a cancellation point, with the operation
+ * kind and object number the strategies see (POS: same object, conflict). */
+void weft__sched_point(uint16_t op, uint32_t obj, const char *file, int line);
+
 /* Name of the compiled-in context switch ("asm-x86_64", "ucontext"). */
 const char *weft__fiber_backend(void);
 
