@@ -14,6 +14,8 @@
 
 #define WEFT__CLOCK_START WEFT_SEC(100)
 
+static _Thread_local uint64_t serial; /* executions started on this thread */
+
 void weft__panic(const char *file, int line, const char *what)
 {
     fprintf(stderr, "weft: internal error at %s:%d: %s\n", file, line, what);
@@ -167,8 +169,6 @@ int weft__exec_run(const weft__exec_params *p, weft__outcome *out)
     cleanup(rt);
     return 0;
 }
-
-static _Thread_local uint64_t serial;
 
 bool weft__in_execution(void)
 {
