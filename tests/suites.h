@@ -18,7 +18,8 @@
     X(sync)                                                                   \
     X(stream)                                                                 \
     X(strategy)                                                               \
-    X(store)
+    X(store)                                                                  \
+    X(report)
 
 #define WEFT__DECLARE_SUITE(name) int tests_##name##_register(void);
 WEFT_TEST_SUITES(WEFT__DECLARE_SUITE)
