@@ -73,7 +73,7 @@ static const struct {
     {"version", WEFT__CMD_VERSION}, {"list", WEFT__CMD_LIST},
     {"run", WEFT__CMD_RUN},         {"explore", WEFT__CMD_EXPLORE},
     {"replay", WEFT__CMD_REPLAY},   {"fuzz", WEFT__CMD_FUZZ},
-    {"minimize", WEFT__CMD_MINIMIZE},
+    {"minimize", WEFT__CMD_MINIMIZE}, {"report", WEFT__CMD_REPORT},
 };
 
 #define FAIL(...)                                                             \
@@ -95,6 +95,7 @@ static int parse_flag(int argc, char **argv, int *i, weft__cli *c, char *err,
     else if (!strcmp(f, "--quiet") || !strcmp(f, "-q")) c->quiet = true, takes = false;
     else if (!strcmp(f, "--verbose") || !strcmp(f, "-v")) c->verbose = true, takes = false;
     else if (!strcmp(f, "--no-db")) c->no_db = true, takes = false;
+    else if (!strcmp(f, "--timeline")) c->timeline = true, takes = false;
     if (!takes) {
         (*i)++;
         return 0;
@@ -143,6 +144,8 @@ static int parse_flag(int argc, char **argv, int *i, weft__cli *c, char *err,
         c->has_id = true;
     } else if (!strcmp(f, "--trace")) {
         c->trace_in = v;
+    } else if (!strcmp(f, "--html")) {
+        c->html = v;
     } else if (!strcmp(f, "--trace-out")) {
         c->trace_out = v;
     } else {
@@ -154,6 +157,15 @@ static int parse_flag(int argc, char **argv, int *i, weft__cli *c, char *err,
 
 static int check_command(const weft__cli *c, char *err, size_t err_len)
 {
+    if (c->cmd == WEFT__CMD_REPORT) {
+        if ((c->trace_in ? 1 : 0) + (c->has_id ? 1 : 0) != 1 || !c->html)
+            FAIL("report needs --html FILE and one of --db FILE --id N or --trace FILE");
+        if (c->has_id && !c->db)
+            FAIL("report --id needs --db FILE");
+        return 0;
+    }
+    if (c->html)
+        FAIL("--html is for the report command");
     if (c->cmd == WEFT__CMD_MINIMIZE) {
         if ((c->trace_in ? 1 : 0) + (c->has_id ? 1 : 0) != 1)
             FAIL("minimize needs --db FILE --id N, or --trace FILE");
@@ -187,7 +199,7 @@ int weft__cli_parse(int argc, char **argv, weft__cli *c, char *err,
         if (!strcmp(argv[1], commands[k].name))
             c->cmd = commands[k].cmd;
     if (!c->cmd)
-        FAIL("unknown command '%s' (commands: list, run, explore, replay, minimize, fuzz)", argv[1]);
+        FAIL("unknown command '%s' (commands: list, run, explore, replay, minimize, report, fuzz)", argv[1]);
     int i = 2;
     bool needs_name = c->cmd >= WEFT__CMD_RUN;
     if (needs_name) {

@@ -22,6 +22,7 @@ enum weft__cmd {
     WEFT__CMD_REPLAY,
     WEFT__CMD_FUZZ,
     WEFT__CMD_MINIMIZE,
+    WEFT__CMD_REPORT,
 };
 
 typedef struct weft__cli {
@@ -47,6 +48,8 @@ typedef struct weft__cli {
     bool keep_going;
     bool quiet;
     bool verbose;              /* run: print every decision */
+    bool timeline;             /* replay: print the terminal timeline */
+    const char *html;          /* report: the HTML file to write */
     int fuzz_argc;             /* fuzz: arguments after NAME, for libFuzzer */
     char **fuzz_argv;
 } weft__cli;

@@ -16,7 +16,9 @@
 #include <weft/weft.h>
 
 #include "../fuzz/fuzz.h"
+#include "../reports/html.h"
 #include "../reports/store.h"
+#include "../reports/timeline.h"
 #include "../scheduler/explore.h"
 #include "../scheduler/minimize.h"
 #include "../scheduler/report.h"
@@ -35,6 +37,8 @@ static const char usage[] =
     "  replay NAME --trace FILE      re-run a recorded schedule (see --trace-out), or\n"
     "                                a libFuzzer artifact (crash-..., corpus entries)\n"
     "  replay NAME --db FILE --id N  re-run the stored failure N's best schedule\n"
+    "  report NAME (--db FILE --id N | --trace FILE) --html FILE\n"
+    "                                a self-contained HTML report with an SVG timeline\n"
     "  minimize NAME --db FILE --id N | --trace FILE\n"
     "                                shrink a failing schedule, keeping its failure\n"
     "  fuzz NAME [--time-limit T] [--jobs N] [libFuzzer flags, e.g. -runs=N]\n"
@@ -58,6 +62,7 @@ static const char usage[] =
     "  --no-db              record nothing\n"
     "  --json               end with one JSON object on stdout\n"
     "  --verbose            run/replay: print every decision of the schedule\n"
+    "  --timeline           replay: print the schedule as a timeline, a column per task\n"
     "  --quiet              print only failures and the summary\n"
     "\n"
     "exit status: 0 passed, 1 a failure was found or reproduced, 2 bad usage/input\n";
@@ -147,6 +152,8 @@ static int write_trace_bytes(const char *path, const uint8_t *b, size_t len)
     return 0;
 }
 
+static void print_timeline(const weft_test_def *t, const weft__trace *trace, FILE *log);
+
 /* Records run's one failure into the store (unless --no-db). */
 static int record_one(const weft__cli *c, const weft_options *o, const weft__trace *rec,
                       const weft_failure *f)
@@ -231,6 +238,8 @@ static int cmd_run_seed(const weft__cli *c, const weft_test_def *t,
         if (is_replay)
             fprintf(log, "reproduced: %s\n", weft_kind_name(oc.kind));
     }
+    if (c->timeline)
+        print_timeline(t, &rec, log);
     if (c->trace_out && weft__trace_write_file(&rec, c->trace_out, err, sizeof err) != 0) {
         fprintf(stderr, "weft: %s\n", err);
         rc = 2;
@@ -311,6 +320,77 @@ static bool is_fuzz_artifact(const char *path)
     return true;
 }
 
+/* Prints the timeline of replaying `trace` (replay --timeline). */
+static void print_timeline(const weft_test_def *t, const weft__trace *trace, FILE *log)
+{
+    weft__timeline *tl;
+    char err[512];
+    if (weft__timeline_record(t->name, t->fn, NULL, trace, &tl, err, sizeof err) != 0) {
+        fprintf(stderr, "weft: timeline: %s\n", err);
+        return;
+    }
+    fflush(log);
+    weft__timeline_print(tl, log, isatty(fileno(log)) != 0);
+    weft__timeline_free(tl);
+}
+
+static void print_timeline_bytes(const weft_test_def *t, const uint8_t *b, size_t len,
+                                 FILE *log)
+{
+    weft__trace trace;
+    char err[256];
+    weft__trace_init(&trace);
+    if (weft__trace_decode(b, len, &trace, err, sizeof err) == 0)
+        print_timeline(t, &trace, log);
+    weft__trace_free(&trace);
+}
+
+/* The trace of c's source: --trace FILE, --db FILE --id N (best schedule;
+ * *minimized also gets the failure's minimized schedule when there is one
+ * and it is not the best itself). 0, or -1 (message printed). */
+static int load_trace(const weft__cli *c, const weft_test_def *t, weft__trace *trace,
+                      char *replay_cmd, size_t cmd_len);
+
+static int cmd_report(const weft__cli *c, const weft_test_def *t, FILE *log)
+{
+    weft__trace trace;
+    char cmd[1024], err[512];
+    weft__trace_init(&trace);
+    if (load_trace(c, t, &trace, cmd, sizeof cmd) != 0)
+        return 2;
+    weft__timeline *orig = NULL, *min = NULL;
+    int rc = 2;
+    if (weft__timeline_record(t->name, t->fn, NULL, &trace, &orig, err, sizeof err) != 0) {
+        fprintf(stderr, "weft: report: %s\n", err);
+        goto out;
+    }
+    weft__min_result m;
+    if (orig->kind != WEFT_KIND_NONE &&
+        weft__minimize(t->name, t->fn, NULL, &trace, 0, &m, err, sizeof err) == 0) {
+        if (m.after.decisions < m.before.decisions || m.after.preemptions < m.before.preemptions)
+            weft__timeline_record(t->name, t->fn, NULL, &m.trace, &min, err, sizeof err);
+        weft__trace_free(&m.trace);
+    }
+    FILE *f = fopen(c->html, "w");
+    if (!f) {
+        fprintf(stderr, "weft: cannot write %s\n", c->html);
+        goto out;
+    }
+    rc = weft__report_html(f, cmd, orig, min, err, sizeof err) == 0 ? 0 : 2;
+    if (fclose(f) != 0 || rc != 0) {
+        fprintf(stderr, "weft: report: %s\n", rc ? err : "write error");
+        rc = 2;
+    } else {
+        fprintf(log, "wrote %s (%s%s)\n", c->html, orig->kind ? "failure" : "passing run",
+                min ? ", with its minimized schedule" : "");
+    }
+out:
+    weft__timeline_free(orig);
+    weft__timeline_free(min);
+    weft__trace_free(&trace);
+    return rc;
+}
+
 /* A crash artifact of `fuzz` is the raw input: replay it as fuzz does. */
 static int replay_fuzz_input(const weft__cli *c, const weft_test_def *t,
                              const weft_options *o, const uint8_t *buf, size_t len, FILE *log)
@@ -380,6 +460,8 @@ static int cmd_replay_trace(const weft__cli *c, const weft_test_def *t,
     }
     weft_report r = {0};
     int rc = weft__replay_bytes(t->name, t->fn, NULL, buf, len, o, &r);
+    if (c->timeline && rc != 2)
+        print_timeline_bytes(t, buf, len, log);
     free(buf);
     if (rc == 1)
         fprintf(log, "reproduced: %s\n", weft_kind_name(r.failures[0].kind));
@@ -436,6 +518,8 @@ static int cmd_replay_db(const weft__cli *c, const weft_test_def *t, const weft_
             f.minimized ? ", minimized" : "");
     weft_report r = {0};
     int rc = weft__replay_bytes(t->name, t->fn, NULL, f.trace, f.trace_len, o, &r);
+    if (c->timeline && rc != 2)
+        print_timeline_bytes(t, f.trace, f.trace_len, log);
     if (rc == 1)
         fprintf(log, "reproduced: %s\n", weft_kind_name(r.failures[0].kind));
     else if (rc == 0)
@@ -445,6 +529,32 @@ static int cmd_replay_db(const weft__cli *c, const weft_test_def *t, const weft_
         putchar('\n');
     }
     weft_report_free(&r);
+    weft__stored_failure_free(&f);
+    return rc;
+}
+
+static int load_trace(const weft__cli *c, const weft_test_def *t, weft__trace *trace,
+                      char *replay_cmd, size_t cmd_len)
+{
+    char err[512];
+    if (c->trace_in) {
+        if (weft__trace_read_file(c->trace_in, trace, err, sizeof err) != 0) {
+            fprintf(stderr, "weft: bad trace: %s\n", err);
+            return -1;
+        }
+        snprintf(replay_cmd, cmd_len, "%s replay %s --trace %s", weft_program(), t->name,
+                 c->trace_in);
+        return 0;
+    }
+    weft__stored_failure f;
+    if (load_stored(c, t, &f) != 0)
+        return -1;
+    int rc = weft__trace_decode(f.trace, f.trace_len, trace, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "weft: failure %llu: bad stored trace: %s\n", (unsigned long long)c->id,
+                err);
+    snprintf(replay_cmd, cmd_len, "%s replay %s --db %s --id %llu", weft_program(), t->name,
+             c->db, (unsigned long long)c->id);
     weft__stored_failure_free(&f);
     return rc;
 }
@@ -595,6 +705,8 @@ int weft_main(int argc, char **argv)
         return cmd_explore(&c, t, &o, log);
     case WEFT__CMD_MINIMIZE:
         return cmd_minimize(&c, t, log);
+    case WEFT__CMD_REPORT:
+        return cmd_report(&c, t, log);
     case WEFT__CMD_REPLAY:
         if (c.trace_in)
             return cmd_replay_trace(&c, t, &o, log);

@@ -377,9 +377,7 @@ static weft__timeline *timeline_new(const weft__trace *trace)
     return tl;
 }
 
-/* Replays trace under the recorder. 0, or -1 with a message. The
- * parameters come from the trace header as in scheduler/explore.c's
- * run_with: the two must change together. */
+/* Replays trace under the recorder. 0, or -1 with a message. */
 static int replay(recorder *r, const char *name, weft_task_fn fn, void *arg,
                   const weft__trace *trace, char *err, size_t err_len)
 {
@@ -389,20 +387,10 @@ static int replay(recorder *r, const char *name, weft_task_fn fn, void *arg,
     weft__replay_init(&r->src, trace, &scratch);
     r->base.pick = rec_pick;
     r->base.choose = rec_choose;
-    weft__exec_params p = {
-        .decider = &r->base,
-        .main = fn,
-        .arg = arg,
-        .test_name = name ? name : trace->h.test,
-        .max_steps = trace->h.max_steps,
-        .fair_after = trace->h.fair_after,
-        .inject = trace->h.inject_rate > 0,
-        .inject_cancel = trace->h.cancel_rate > 0,
-        .inject_timeout = trace->h.timeout_rate > 0,
-        .inject_sites = weft__swarm_sites(&trace->h),
-        .observe = observe,
-        .observe_ctx = r,
-    };
+    weft__exec_params p = weft__exec_params_from_header(&trace->h, &r->base, fn, arg, 0);
+    p.test_name = name ? name : trace->h.test;
+    p.observe = observe;
+    p.observe_ctx = r;
     int rc = weft__exec_run(&p, &oc);
     size_t unused = weft__replay_unused(&r->src);
     weft__trace_free(&scratch);

@@ -140,24 +140,32 @@ uint64_t weft__swarm_sites(const weft__trace_header *h)
     return sw.sites;
 }
 
-/* Runs one execution under the decider in src; rec holds its decisions. */
-static int run_with(weft__source *src, const weft__trace_header *h,
-                    const weft_options *o, weft_task_fn fn, void *arg,
-                    weft__outcome *out)
+weft__exec_params weft__exec_params_from_header(const weft__trace_header *h,
+                                                weft__decider *d, weft_task_fn fn,
+                                                void *arg, size_t stack_size)
 {
-    weft__exec_params p = {
-        .decider = &src->base,
+    return (weft__exec_params){
+        .decider = d,
         .main = fn,
         .arg = arg,
         .test_name = h->test,
         .max_steps = h->max_steps,
         .fair_after = h->fair_after,
-        .stack_size = o ? o->stack_size : 0,
+        .stack_size = stack_size,
         .inject = h->inject_rate > 0,
         .inject_cancel = h->cancel_rate > 0,
         .inject_timeout = h->timeout_rate > 0,
         .inject_sites = weft__swarm_sites(h),
     };
+}
+
+/* Runs one execution under the decider in src; rec holds its decisions. */
+static int run_with(weft__source *src, const weft__trace_header *h,
+                    const weft_options *o, weft_task_fn fn, void *arg,
+                    weft__outcome *out)
+{
+    weft__exec_params p =
+        weft__exec_params_from_header(h, &src->base, fn, arg, o ? o->stack_size : 0);
     int rc = weft__exec_run(&p, out);
     if (rc == 0 && src->oom) {
         out->kind = WEFT_KIND_CRASH;

@@ -19,6 +19,12 @@
 #define WEFT__FAIR_AFTER 10000u
 
 double weft__monotonic(void);
+/* The parameters of an execution as its trace header describes them (the
+ * one place that turns a header into run parameters: recording, replay,
+ * minimizing and timelines all go through it). */
+weft__exec_params weft__exec_params_from_header(const weft__trace_header *h,
+                                                weft__decider *d, weft_task_fn fn,
+                                                void *arg, size_t stack_size);
 /* The swarm key of the execution a header describes (0: no swarm). */
 uint64_t weft__swarm_sites(const weft__trace_header *h);
 const char *weft__argv0(const weft_options *o);

@@ -112,13 +112,8 @@ static bool try_run(ctx *c, const weft__decision *cand, size_t n, weft__outcome 
     c->l.pos = 0;
     c->l.rec = &c->rec;
     c->l.preemptions = 0;
-    weft__exec_params p = {
-        .decider = &c->l.base, .main = c->fn, .arg = c->arg, .test_name = c->name,
-        .max_steps = c->h->max_steps, .fair_after = c->h->fair_after,
-        .inject = c->h->inject_rate > 0, .inject_cancel = c->h->cancel_rate > 0,
-        .inject_timeout = c->h->timeout_rate > 0,
-        .inject_sites = weft__swarm_sites(c->h),
-    };
+    weft__exec_params p =
+        weft__exec_params_from_header(c->h, &c->l.base, c->fn, c->arg, 0);
     if (weft__exec_run(&p, oc) != 0 || c->l.oom || oc->kind == WEFT_KIND_NONE)
         return false;
     c->rec.h.steps = oc->steps;
