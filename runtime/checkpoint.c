@@ -62,8 +62,12 @@ void (weft_yield)(const char *label)
 
 static void sleep_describe(const weft__task *t, char *buf, size_t len)
 {
-    (void)t;
-    snprintf(buf, len, "forever (no deadline)");
+    if (!weft__timer_armed(&t->sleep_timer)) {
+        snprintf(buf, len, "forever (no deadline)");
+        return;
+    }
+    weft_time left = t->sleep_timer.when - weft__cur_rt->now;
+    snprintf(buf, len, "until %lld ns from now", (long long)left);
 }
 
 static void sleep_abort(weft__task *t)

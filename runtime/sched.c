@@ -373,5 +373,7 @@ void weft__wake(weft__rt *rt, weft__task *t, int status, uint16_t op)
     t->wake_status = status;
     weft__make_runnable(rt, t, op, t->wait_obj);
     WEFT__EMIT(rt, .kind = WEFT__EV_WAKE, .task = t->id, .obj = t->wait_obj, .status = status,
-               .other = rt->in_clock ? UINT32_MAX : rt->cur->id);
+               .other = rt->in_clock ? UINT32_MAX : rt->cur->id,
+               .file = rt->in_clock ? NULL : rt->cur->loc_file,
+               .line = rt->in_clock ? 0 : rt->cur->loc_line);
 }
