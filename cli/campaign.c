@@ -7,8 +7,10 @@
  * under way and its seed, failures), and draws the progress line. A worker
  * that dies while running an execution (a signal, a sanitizer's exit, the
  * program calling exit) is a `crash` failure of that execution: its seed
- * is known from the slot, and its schedule too when the worker's crash
- * handler could copy the decision trace into shared memory. The crash is
+ * is known from the slot, and so is its schedule, because every worker
+ * records its executions' decisions straight into shared memory (no
+ * handler has to run in the dying process: sanitizers exit their own way).
+ * The crash is
  * recorded and printed, and a new worker takes over from the next
  * execution, so one SIGSEGV costs one fork, not the campaign.
  *
@@ -31,18 +33,8 @@
 #include "../scheduler/explore.h"
 #include "../scheduler/report.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define WEFT__ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define WEFT__ASAN 1
-#endif
-#endif
-#ifdef WEFT__ASAN
-#include <sanitizer/common_interface_defs.h>
-#endif
 
-#define CAPTURE_MAX ((size_t)1 << 17) /* decisions a crash handler can keep */
+#define CAPTURE_MAX ((size_t)1 << 20) /* decisions of one execution, per worker */
 
 typedef struct wslot {
     volatile uint64_t executions;  /* finished executions (of this slice) */
@@ -51,11 +43,9 @@ typedef struct wslot {
     volatile uint64_t seed;
     volatile uint32_t in_exec;
     volatile uint32_t done;        /* the worker finished its slice */
-    volatile uint32_t captured;    /* the crash handler copied the schedule */
-    volatile int32_t signo;
-    volatile uint64_t trace_len;
     volatile uint32_t store_errors; /* the worker's failed store writes */
-    weft__trace_header h;          /* header of the execution under way */
+    weft__trace trace;             /* the execution under way, as it runs:
+                                      header here, decisions in cap */
 } wslot;
 
 typedef struct shared {
@@ -85,56 +75,9 @@ typedef struct campaign {
 /* ------------------------------------------------------------ worker side */
 
 static wslot *w_slot;
-static weft__decision *w_cap;
-static const weft__trace *volatile w_trace;
 static volatile uint32_t *w_stop;
 static int w_fd;
-static campaign *w_c;
 static uint64_t w_start;
-
-static void capture(int sig)
-{
-    const weft__trace *t = w_trace;
-    if (!w_slot || !t || !w_slot->in_exec || w_slot->captured)
-        return;
-    size_t n = t->len < CAPTURE_MAX ? t->len : CAPTURE_MAX;
-    memcpy(w_cap, t->d, n * sizeof *w_cap);
-    memcpy(&w_slot->h, &t->h, sizeof t->h);
-    w_slot->trace_len = t->len;
-    w_slot->signo = sig;
-    w_slot->captured = 1;
-}
-
-static void on_crash(int sig)
-{
-    capture(sig);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-#ifdef WEFT__ASAN
-static void on_asan_death(void)
-{
-    capture(0);
-}
-#endif
-
-static void install_crash_handlers(void)
-{
-    static char alt[64 * 1024];
-    stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt};
-    sigaltstack(&ss, NULL);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_crash;
-    sa.sa_flags = SA_ONSTACK | SA_NODEFER;
-    int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        sigaction(sigs[i], &sa, NULL);
-#ifdef WEFT__ASAN
-    __sanitizer_set_death_callback(on_asan_death);
-#endif
-}
 
 static bool w_on_execution(void *ctx, uint64_t i, uint64_t seed, const void *trace)
 {
@@ -142,7 +85,7 @@ static bool w_on_execution(void *ctx, uint64_t i, uint64_t seed, const void *tra
     w_slot->executions = i;
     w_slot->index = w_start + i;
     w_slot->seed = seed;
-    w_trace = trace;
+    (void)trace; /* it is w_slot->trace: recorded in shared memory */
     w_slot->in_exec = 1;
     return !*w_stop;
 }
@@ -210,13 +153,14 @@ static uint64_t slice_count(const campaign *c, unsigned j, uint64_t k0)
 
 static WEFT_NORETURN void worker_main(campaign *c, unsigned j, uint64_t k0)
 {
-    w_c = c;
     w_slot = &c->sh->slot[j];
-    w_cap = c->cap + (size_t)j * CAPTURE_MAX;
     w_stop = &c->sh->stop;
     w_fd = c->fd[j];
     w_start = k0;
-    install_crash_handlers();
+    weft__trace_init(&w_slot->trace);
+    w_slot->trace.d = c->cap + (size_t)j * CAPTURE_MAX;
+    w_slot->trace.cap = CAPTURE_MAX;
+    w_slot->trace.external = true;
     weft__recorder rec;
     char err[512];
     if (c->co->store) {
@@ -233,6 +177,7 @@ static WEFT_NORETURN void worker_main(campaign *c, unsigned j, uint64_t k0)
     o.on_execution = w_on_execution;
     o.on_failure = w_on_failure;
     o.on_failure_ctx = c;
+    o.record_into = &w_slot->trace;
     if (o.time_limit > 0) {
         double left = o.time_limit - (weft__monotonic() - c->t0);
         o.time_limit = left > 0.001 ? left : 0.001;
@@ -261,7 +206,8 @@ static WEFT_NORETURN void worker_main(campaign *c, unsigned j, uint64_t k0)
 static int spawn(campaign *c, unsigned j, uint64_t k0)
 {
     wslot *s = &c->sh->slot[j];
-    s->in_exec = s->done = s->captured = 0;
+    s->in_exec = s->done = 0;
+    weft__trace_init(&s->trace);
     s->index = k0;
     fflush(NULL);
     pid_t pid = fork();
@@ -281,17 +227,15 @@ static int spawn(campaign *c, unsigned j, uint64_t k0)
     return 0;
 }
 
-static void describe_death(int status, const wslot *s, char *buf, size_t len)
+static void describe_death(int status, char *buf, size_t len)
 {
     if (WIFSIGNALED(status))
         snprintf(buf, len, "crash: the program under test died of signal %d (%s)",
                  WTERMSIG(status), strsignal(WTERMSIG(status)));
-    else if (s->captured && s->signo == 0)
-        snprintf(buf, len, "crash: a sanitizer stopped the program under test (exit "
-                           "status %d; its report is above)", WEXITSTATUS(status));
     else
         snprintf(buf, len, "crash: the program under test exited with status %d in the "
-                           "middle of an execution", WEXITSTATUS(status));
+                           "middle of an execution (a sanitizer's report, or exit(), is "
+                           "above)", WEXITSTATUS(status));
 }
 
 /* Adds one failing execution to the merged report (deduplicated). */
@@ -302,12 +246,8 @@ static void merge_failure(weft_report *r, const rec_head *h, char *msg, char *lo
     if (r->first_failure_execution < 0 || (int64_t)h->execution < r->first_failure_execution)
         r->first_failure_execution = (int64_t)h->execution;
     weft_failure *f = weft__report_find(r, h->signature);
-    if (f) {
+    if (f) { /* the first record keeps its seed, schedule and replay command */
         f->hits++;
-        if (h->execution < f->execution) {
-            f->execution = h->execution;
-            f->seed = h->seed;
-        }
         free(msg), free(loc), free(cmd), free(trace);
         return;
     }
@@ -382,15 +322,17 @@ static void report_crash(campaign *c, unsigned j, int status)
 {
     wslot *s = &c->sh->slot[j];
     char msg[512], cmd[1024];
-    describe_death(status, s, msg, sizeof msg);
+    describe_death(status, msg, sizeof msg);
     uint64_t global = j + s->index * c->jobs;
     weft__trace t;
     weft__trace_init(&t);
-    bool have = s->captured && s->trace_len <= CAPTURE_MAX;
+    /* the header is filled before the first decision: a seed that matches
+     * says the shared trace is this execution's */
+    bool have = s->trace.h.seed == s->seed && s->trace.h.test[0] && s->trace.len <= CAPTURE_MAX;
     if (have) {
-        t.h = s->h;
+        t.h = s->trace.h;
         const weft__decision *d = c->cap + (size_t)j * CAPTURE_MAX;
-        for (size_t i = 0; i < s->trace_len && have; i++)
+        for (size_t i = 0; i < s->trace.len && have; i++)
             have = weft__trace_push(&t, d[i].kind, d[i].n, d[i].value) == 0;
     } else {
         weft__strategy st;

@@ -277,9 +277,9 @@ static int cmd_explore(const weft__cli *c, const weft_test_def *t,
         return 2;
     }
     bool store_failed = weft__recorder_close(store, r.executions) != 0;
-    fprintf(log, "explore %s: %llu executions, %llu distinct schedules, %zu failure%s, "
+    fprintf(log, "explore %s: %llu executions, %s%llu distinct schedules, %zu failure%s, "
                  "%.2f s (%.0f executions/s), strategy %s%s\n",
-            t->name, (unsigned long long)r.executions,
+            t->name, (unsigned long long)r.executions, r.distinct_estimated ? "~" : "",
             (unsigned long long)r.distinct_schedules, r.n_failures,
             r.n_failures == 1 ? "" : "s", r.elapsed_s,
             r.elapsed_s > 0 ? (double)r.executions / r.elapsed_s : 0.0, r.strategy,

@@ -497,8 +497,9 @@ int weft__check(const char *name, weft_task_fn fn, void *arg,
     const weft__strategy *st = &c.st;
     weft_report r;
     weft__report_init(&r, name, st->name);
-    weft__trace rec;
-    weft__trace_init(&rec);
+    weft__trace local;
+    weft__trace_init(&local);
+    weft__trace *recp = o->record_into ? (weft__trace *)o->record_into : &local;
     weft__distinct seen;
     weft__distinct_init(&seen);
     uint64_t total = o->seeds ? o->n_seeds : (o->iterations ? o->iterations : 1);
@@ -512,29 +513,31 @@ int weft__check(const char *name, weft_task_fn fn, void *arg,
         }
         uint64_t seed = o->seeds ? o->seeds[i]
                                  : o->seed + i * (o->seed_stride ? o->seed_stride : 1);
-        if (o->on_execution && !o->on_execution(o->on_execution_ctx, i, seed, &rec)) {
+        if (o->on_execution && !o->on_execution(o->on_execution_ctx, i, seed, recp)) {
             r.stopped = true;
             break;
         }
         weft__outcome oc;
-        if (campaign_run(&c, i, name, fn, arg, o, seed, &rec, &oc) != 0) {
+        if (campaign_run(&c, i, name, fn, arg, o, seed, recp, &oc) != 0) {
             fprintf(stderr, "weft: %s\n", oc.message);
             break;
         }
-        uint64_t h = weft__trace_hash(&rec);
+        uint64_t h = weft__trace_hash(recp);
         weft__distinct_add(&seen, h);
         r.executions++;
         r.last_trace_hash = h;
         exhausted = c.dfs && !weft__dfs_advance(c.dfs);
         if (oc.kind == WEFT_KIND_NONE)
             continue;
-        on_failure(&r, o, &oc, &rec, h, i, total, argv0);
+        on_failure(&r, o, &oc, recp, h, i, total, argv0);
         if (o->stop_on_failure)
             break;
     }
     r.elapsed_s = weft__monotonic() - t0;
     bool exact;
     r.distinct_schedules = weft__distinct_count(&seen, &exact);
+    if (r.distinct_schedules > r.executions)
+        r.distinct_schedules = r.executions; /* an estimate never exceeds it */
     r.distinct_estimated = !exact;
     r.exhausted = exhausted;
     if (c.dfs && !o->quiet)
@@ -542,7 +545,7 @@ int weft__check(const char *name, weft_task_fn fn, void *arg,
     if (info)
         info->exhausted = exhausted;
     weft__distinct_free(&seen);
-    weft__trace_free(&rec);
+    weft__trace_free(&local);
     campaign_close(&c);
     int rc = r.n_failures ? 1 : 0;
     if (out)

@@ -108,7 +108,7 @@ void weft__failure_print(const weft_report *r, const weft_failure *f,
     }
     fprintf(out, "  strategy %s, seed %llu, execution %llu", r->strategy,
             (unsigned long long)f->seed, (unsigned long long)f->execution + 1);
-    if (total)
+    if (total && total != UINT64_MAX)
         fprintf(out, " of %llu", (unsigned long long)total);
     fprintf(out, ", %llu steps, schedule %s\n", (unsigned long long)f->steps, hex);
     fprintf(out, "  replay: %s\n", f->replay_command);

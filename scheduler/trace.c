@@ -97,7 +97,8 @@ void weft__trace_free(weft__trace *t)
 {
     if (t == NULL)
         return;
-    free(t->d);
+    if (!t->external)
+        free(t->d);
     weft__trace_init(t);
 }
 
@@ -106,7 +107,7 @@ int weft__trace_grow(weft__trace *t)
 {
     size_t cap = t->cap ? t->cap : 32;
 
-    if (cap > SIZE_MAX / 2 / sizeof *t->d)
+    if (t->external || cap > SIZE_MAX / 2 / sizeof *t->d)
         return -1;
     weft__decision *d = realloc(t->d, 2 * cap * sizeof *d);
     if (d == NULL)

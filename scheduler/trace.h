@@ -56,6 +56,8 @@ typedef struct weft__trace {
     weft__decision *d; /* decisions in order; owned */
     size_t len;        /* decisions recorded */
     size_t cap;        /* decisions d can hold */
+    bool external;     /* d is not ours (shared memory of a campaign): never
+                          grown or freed; a push past cap fails */
 } weft__trace;
 
 /* Empty trace, default header (version set, strings empty, numbers 0). */

@@ -316,6 +316,8 @@ typedef struct weft_options {
      * the campaign. */
     bool (*on_execution)(void *ctx, uint64_t index, uint64_t seed, const void *trace);
     void *on_execution_ctx;
+    void *record_into;      /* internal (campaign workers): the trace every
+                               execution is recorded into, in shared memory */
 } weft_options;
 
 /* weft_options with every field at its default. */
