@@ -44,6 +44,7 @@ typedef struct wslot {
     volatile uint32_t in_exec;
     volatile uint32_t done;        /* the worker finished its slice */
     volatile uint32_t store_errors; /* the worker's failed store writes */
+    volatile uint64_t distinct;    /* distinct schedules of its executions */
     weft__trace trace;             /* the execution under way, as it runs:
                                       header here, decisions in cap */
 } wslot;
@@ -178,6 +179,7 @@ static WEFT_NORETURN void worker_main(campaign *c, unsigned j, uint64_t k0)
     o.on_failure = w_on_failure;
     o.on_failure_ctx = c;
     o.record_into = &w_slot->trace;
+    o.distinct_live = &w_slot->distinct;
     if (o.time_limit > 0) {
         double left = o.time_limit - (weft__monotonic() - c->t0);
         o.time_limit = left > 0.001 ? left : 0.001;
@@ -412,11 +414,15 @@ static void save_progress(campaign *c)
     if (!c->co->store || now - c->last_saved < 1.0)
         return;
     c->last_saved = now;
-    uint64_t ex, fails;
+    uint64_t ex, fails, distinct = 0;
     char err[512];
     totals(c, &ex, &fails);
+    for (unsigned j = 0; j < c->jobs; j++)
+        distinct += c->sh->slot[j].distinct; /* workers' sets may overlap */
     if (weft__store_campaign_update(c->co->store->store, c->co->store->uuid, ex, fails, false,
-                                    err, sizeof err) != 0)
+                                    err, sizeof err) != 0 ||
+        weft__store_progress(c->co->store->store, c->co->store->uuid, now - c->t0, ex, fails,
+                             distinct, err, sizeof err) != 0)
         fprintf(stderr, "weft: failure store: %s\n", err);
 }
 
@@ -545,6 +551,8 @@ int weft__campaign_explore(const weft_test_def *t, const weft_options *o,
             worker_ended(&c, (unsigned)j, status);
     }
     progress(&c, true);
+    c.last_saved = 0;
+    save_progress(&c); /* the last sample */
     for (unsigned j = 0; j < c.jobs; j++) {
         r.executions += c.base_exec[j] + c.sh->slot[j].executions;
         read_records(&c, j);

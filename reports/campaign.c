@@ -424,6 +424,52 @@ static void plot_history(FILE *out, const page *pg)
     fputs("</svg></div>\n", out);
 }
 
+/* Executions and distinct schedules over the campaign's own time, from its
+ * progress samples (schema 2; none for an older store or a short run). */
+static void plot_progress(FILE *out, const page *pg)
+{
+    sqlite3 *db = weft__store_db(pg->s);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT t_s, executions, distinct_schedules, failing FROM"
+                               " campaign_progress WHERE campaign_uuid = ?1 ORDER BY t_s",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return;
+    }
+    sqlite3_bind_text(st, 1, pg->uuid, -1, SQLITE_STATIC);
+    double t[512], ex[512], di[512], tmax = 0, emax = 0;
+    size_t n = 0;
+    while (n < 512 && sqlite3_step(st) == SQLITE_ROW) {
+        t[n] = sqlite3_column_double(st, 0);
+        ex[n] = (double)sqlite3_column_int64(st, 1);
+        di[n] = (double)sqlite3_column_int64(st, 2);
+        tmax = t[n] > tmax ? t[n] : tmax;
+        emax = ex[n] > emax ? ex[n] : emax;
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (n == 0)
+        return;
+    plot p;
+    fputs("<div class=\"card\"><div class=\"ptitle\">Executions (blue) and distinct schedules "
+          "(green) during this campaign</div>", out);
+    plot_open(&p, out, 0, tmax, emax, false);
+    axes(&p, "seconds since the campaign started", "count");
+    const double *ys[2] = {ex, di};
+    const char *colour[2] = {"#3465a4", "#2a9d3a"};
+    for (int k = 0; k < 2; k++) {
+        fprintf(out, "<path d=\"M%.1f %.1f", px(&p, 0), py(&p, 0));
+        for (size_t i = 0; i < n; i++)
+            fprintf(out, "L%.1f %.1f", px(&p, t[i]), py(&p, ys[k][i]));
+        fprintf(out, "\" stroke=\"%s\" stroke-width=\"1.5\" fill=\"none\"/>", colour[k]);
+    }
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"#3465a4\"><title>"
+                     "%.1f s: %.0f executions, %.0f distinct schedules</title></circle>",
+                px(&p, t[i]), py(&p, ex[i]), t[i], ex[i], di[i]);
+    fputs("</svg></div>\n", out);
+}
+
 static void plot_found_ever(FILE *out, const page *pg)
 {
     plot p;
@@ -548,10 +594,12 @@ static void write_page(FILE *out, const page *pg)
           "dfs</span>. Hover a dot for the failure.</p>\n<div class=\"pair\">", out);
     plot_found_here(out, pg);
     plot_found_ever(out, pg);
+    fputs("</div>\n<div class=\"pair\">", out);
+    plot_progress(out, pg);
     fputs("</div>\n", out);
     failures_table(out, pg);
-    fputs("<h2>History of this test</h2>\n<p class=\"stats\">The store keeps totals per "
-          "campaign, so executions are plotted per campaign.</p>\n", out);
+    fputs("<h2>History of this test</h2>\n<p class=\"stats\">Each dot is one campaign "
+          "(its total executions).</p>\n", out);
     fputs("<div class=\"pair\">", out);
     plot_history(out, pg);
     fputs("</div>\n", out);

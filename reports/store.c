@@ -113,6 +113,12 @@ static const char schema_v1[] =
     "  found TEXT NOT NULL, UNIQUE(failure_id, trace_hash));"
     "CREATE INDEX schedules_by_failure ON schedules(failure_id, minimized, steps);";
 
+static const char schema_v2[] =
+    "CREATE TABLE campaign_progress("
+    "  campaign_uuid TEXT NOT NULL, t_s REAL NOT NULL, executions INTEGER NOT NULL,"
+    "  failing INTEGER NOT NULL, distinct_schedules INTEGER NOT NULL,"
+    "  PRIMARY KEY(campaign_uuid, t_s));";
+
 /* Creates or migrates the schema inside one immediate transaction; another
  * process may be doing the same, so the version is re-read inside it. */
 static int migrate(weft__store *s, char *err, size_t len)
@@ -120,16 +126,17 @@ static int migrate(weft__store *s, char *err, size_t len)
     if (weft__store_begin(s, err, len) != 0)
         return -1;
     int64_t v = weft__store_int(s, "PRAGMA user_version");
+    if (v == WEFT__STORE_SCHEMA)
+        return weft__store_commit(s, err, len);
     if (v == 0 && weft__store_exec(s, schema_v1, err, len) != 0)
         goto out_rollback;
-    if (v == 0) {
-        char sql[128];
-        snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
-                 WEFT_APPLICATION_ID, WEFT__STORE_SCHEMA);
-        if (weft__store_exec(s, sql, err, len) != 0)
-            goto out_rollback;
-    }
-    /* future: if (v == 1) { ALTER ...; user_version = 2 } */
+    if (v <= 1 && weft__store_exec(s, schema_v2, err, len) != 0) /* 1 -> 2 */
+        goto out_rollback;
+    char sql[128];
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
+             WEFT_APPLICATION_ID, WEFT__STORE_SCHEMA);
+    if (weft__store_exec(s, sql, err, len) != 0)
+        goto out_rollback;
     return weft__store_commit(s, err, len);
 out_rollback:
     weft__store_rollback(s);
@@ -280,6 +287,11 @@ void weft__store_close(weft__store *s)
 const char *weft__store_path(const weft__store *s)
 {
     return s->path;
+}
+
+sqlite3 *weft__store_db(weft__store *s)
+{
+    return s->db;
 }
 
 /* ------------------------------------------------------------ builds */

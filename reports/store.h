@@ -8,7 +8,8 @@
  * synchronous=NORMAL: many processes write at once, a process killed in the
  * middle loses nothing committed, and readers never block writers.
  *
- * Schema (PRAGMA user_version = 1, application_id = 'weft'):
+ * Schema (PRAGMA user_version = 2, application_id = 'weft'; a version-1
+ * store is migrated forward when opened for writing):
  *   builds(id, hash, path, first_seen)            XXH3 of the test binary
  *   tests(id, name)
  *   campaigns(id, uuid, test_id, build_id, started, ended, host, pid,
@@ -20,6 +21,8 @@
  *   schedules(id, failure_id, build_id, campaign_uuid, seed, strategy,
  *             options, trace, trace_hash, steps, decisions, preemptions,
  *             injections, minimized, found)
+ *   campaign_progress(campaign_uuid, t_s, executions, failing, distinct)
+ *            samples taken during a campaign (schema 2)
  * A failure's hit count is the sum of its failure_hits rows; it keeps at
  * most WEFT__STORE_KEEP schedules, the shortest.
  */
@@ -33,7 +36,7 @@
 
 #include <weft/weft.h>
 
-#define WEFT__STORE_SCHEMA 1
+#define WEFT__STORE_SCHEMA 2
 #define WEFT__STORE_KEEP 8
 
 typedef struct weft__store weft__store;
@@ -51,6 +54,8 @@ int weft__store_open(const char *path, int mode, weft__store **out,
                      char *err, size_t err_len);
 void weft__store_close(weft__store *s); /* NULL is fine */
 const char *weft__store_path(const weft__store *s);
+/* The SQLite connection, for read-only queries of the report pages. */
+struct sqlite3 *weft__store_db(weft__store *s);
 
 /* The build row of the binary at path (hashing its contents); 0 or -1. */
 int weft__store_build(weft__store *s, const char *binary_path, int64_t *id,
@@ -69,6 +74,10 @@ int weft__store_campaign_update(weft__store *s, const char *uuid,
  * fork children). */
 int weft__store_campaign_add(weft__store *s, const char *uuid, uint64_t executions,
                              uint64_t failures, bool ended, char *err, size_t err_len);
+
+/* A progress sample of a running campaign: t_s seconds since it started. */
+int weft__store_progress(weft__store *s, const char *uuid, double t_s, uint64_t executions,
+                         uint64_t failing, uint64_t distinct, char *err, size_t err_len);
 
 /* Records one failing execution: the failure (by test and signature), a hit
  * for the campaign, and the schedule unless already kept (or longer than

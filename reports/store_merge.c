@@ -49,7 +49,8 @@ static const char merge_sql[] =
     " JOIN o.tests t ON t.id = f.test_id JOIN tests t2 ON t2.name = t.name"
     " JOIN failures f2 ON f2.test_id = t2.id AND f2.signature = f.signature"
     " LEFT JOIN o.builds b ON b.id = s.build_id LEFT JOIN builds b2 ON b2.hash = b.hash"
-    " WHERE true ON CONFLICT(failure_id, trace_hash) DO NOTHING;";
+    " WHERE true ON CONFLICT(failure_id, trace_hash) DO NOTHING;"
+    "INSERT OR IGNORE INTO campaign_progress SELECT * FROM o.campaign_progress;";
 
 static const char trim_all_sql[] =
     "DELETE FROM schedules WHERE id IN (SELECT id FROM ("

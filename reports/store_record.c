@@ -139,6 +139,32 @@ int weft__store_campaign_add(weft__store *s, const char *uuid, uint64_t executio
     return rc;
 }
 
+int weft__store_progress(weft__store *s, const char *uuid, double t_s, uint64_t executions,
+                         uint64_t failing, uint64_t distinct, char *err, size_t err_len)
+{
+    sqlite3_stmt *st = weft__store_prepare(
+        s, "INSERT OR REPLACE INTO campaign_progress(campaign_uuid, t_s, executions, failing,"
+           " distinct_schedules) VALUES(?1, ?2, ?3, ?4, ?5)", err, err_len);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 2, t_s);
+    sqlite3_bind_int64(st, 3, (int64_t)executions);
+    sqlite3_bind_int64(st, 4, (int64_t)failing);
+    sqlite3_bind_int64(st, 5, (int64_t)distinct);
+    int rc = -1;
+    if (weft__store_begin(s, err, err_len) == 0) {
+        if (sqlite3_step(st) == SQLITE_DONE)
+            rc = weft__store_commit(s, err, err_len);
+        else
+            weft__store_err(s, err, err_len, "recording progress");
+        if (rc != 0)
+            weft__store_rollback(s);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Failure id for (test, signature), created or touched. */
 static int64_t failure_id(weft__store *s, int64_t tid, const weft_failure_event *ev,
                           char *err, size_t len)

@@ -524,6 +524,8 @@ int weft__check(const char *name, weft_task_fn fn, void *arg,
         }
         uint64_t h = weft__trace_hash(recp);
         weft__distinct_add(&seen, h);
+        if (o->distinct_live && (!seen.saturated || (i & 1023) == 0))
+            *o->distinct_live = weft__distinct_count(&seen, NULL); /* estimates cost */
         r.executions++;
         r.last_trace_hash = h;
         exhausted = c.dfs && !weft__dfs_advance(c.dfs);

@@ -2,7 +2,7 @@
  * test_store.c — CUnit suite "store": the SQLite failure store
  * (reports/store.h) used directly, without the command line.
  *
- * What it keeps: a fresh store has the documented identity (user_version 1,
+ * What it keeps: a fresh store has the documented identity (user_version 2,
  * application_id 'weft', WAL); files that are not a store of this version
  * (missing, text, another application's database, a newer schema, corrupt)
  * are refused with a message and left byte for byte as they were; failures
@@ -257,7 +257,7 @@ static void test_store_open_creates_fresh(void)
     CU_ASSERT_STRING_EQUAL(weft__store_path(s), p);
     weft__store_close(s);
     CU_ASSERT_EQUAL(sql_int(p, "PRAGMA user_version"), WEFT__STORE_SCHEMA);
-    CU_ASSERT_EQUAL(sql_int(p, "PRAGMA user_version"), 1);
+    CU_ASSERT_EQUAL(sql_int(p, "PRAGMA user_version"), 2);
     CU_ASSERT_EQUAL(sql_int(p, "PRAGMA application_id"), 0x77656674);
     CU_ASSERT_STRING_EQUAL(sql_text(p, "PRAGMA journal_mode", v, sizeof v), "wal");
     const char *tables[] = {"builds", "tests", "campaigns", "failures", "failure_hits",
@@ -274,8 +274,8 @@ static void test_store_open_creates_fresh(void)
     weft__store_close(s);
     s = open_mode(p, WEFT__STORE_READ);
     weft__store_close(s);
-    CU_ASSERT_EQUAL(sql_int(p, "PRAGMA user_version"), 1);
-    CU_ASSERT_EQUAL(sql_int(p, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 6);
+    CU_ASSERT_EQUAL(sql_int(p, "PRAGMA user_version"), 2);
+    CU_ASSERT_EQUAL(sql_int(p, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 7);
     /* an empty file is a fresh store for writing, not a store for reading */
     const char *e = in_dir("empty.db");
     write_file(e, "", 0);
@@ -284,7 +284,26 @@ static void test_store_open_creates_fresh(void)
     CU_ASSERT(contains(err, "empty"));
     s = open_w(e);
     weft__store_close(s);
-    CU_ASSERT_EQUAL(sql_int(e, "PRAGMA user_version"), 1);
+    CU_ASSERT_EQUAL(sql_int(e, "PRAGMA user_version"), 2);
+}
+
+/* A schema-1 store (before campaign_progress) is migrated forward on open
+ * for writing, keeping its rows; opened for reading it stays as it is. */
+static void test_store_migrates_v1(void)
+{
+    const char *p = in_dir("v1.db");
+    weft__store *s = open_w(p);
+    weft__store_close(s);
+    CU_ASSERT_FATAL(sql_exec(p, "DROP TABLE campaign_progress; PRAGMA user_version = 1;"
+                                "INSERT INTO tests(name) VALUES('old')") == 0);
+    s = open_mode(p, WEFT__STORE_READ);
+    weft__store_close(s);
+    CU_ASSERT_EQUAL(sql_int(p, "PRAGMA user_version"), 1);
+    s = open_w(p);
+    weft__store_close(s);
+    CU_ASSERT_EQUAL(sql_int(p, "PRAGMA user_version"), 2);
+    CU_ASSERT_EQUAL(sql_int(p, "SELECT count(*) FROM campaign_progress"), 0);
+    CU_ASSERT_EQUAL(sql_int(p, "SELECT count(*) FROM tests WHERE name = 'old'"), 1);
 }
 
 static void test_store_open_read_missing_fails(void)
@@ -1135,6 +1154,7 @@ static void test_store_weft_check_records_into_db(void)
 }
 
 SUITE(store)
+ADD(test_store_migrates_v1)
 ADD(test_store_open_creates_fresh)
 ADD(test_store_open_read_missing_fails)
 ADD(test_store_open_rejects_newer_schema)

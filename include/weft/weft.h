@@ -318,6 +318,8 @@ typedef struct weft_options {
     void *on_execution_ctx;
     void *record_into;      /* internal (campaign workers): the trace every
                                execution is recorded into, in shared memory */
+    volatile uint64_t *distinct_live; /* internal: kept at the count of
+                                         distinct schedules so far */
 } weft_options;
 
 /* weft_options with every field at its default. */
