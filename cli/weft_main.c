@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -636,11 +637,22 @@ static int cmd_minimize(const weft__cli *c, const weft_test_def *t, FILE *log)
 /* Runs `run`/`replay` in a child process, so that a crash of the program
  * under test is reported (and counts as reproduced) instead of killing the
  * command. WEFT_NO_FORK=1 runs in-process (for debuggers). */
+/* Set by the child when it returns normally: an exit without it is the
+ * program under test (or a sanitizer) ending the process in mid-run. */
+static volatile int *child_finished;
+
 static int isolated(int *rc)
 {
     const char *nf = getenv("WEFT_NO_FORK");
     if (nf && *nf && strcmp(nf, "0") != 0)
         return 0;
+    child_finished = mmap(NULL, sizeof *child_finished, PROT_READ | PROT_WRITE,
+                          MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (child_finished == MAP_FAILED) {
+        child_finished = NULL;
+        return 0;
+    }
+    *child_finished = 0;
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0)
@@ -651,16 +663,23 @@ static int isolated(int *rc)
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return 0;
-    if (WIFEXITED(status)) {
+    if (WIFEXITED(status) && *child_finished) {
         *rc = WEXITSTATUS(status);
     } else {
-        int sig = WTERMSIG(status);
-        printf("crash: the program under test died of signal %d (%s)\n", sig, strsignal(sig));
+        if (WIFSIGNALED(status))
+            printf("crash: the program under test died of signal %d (%s)\n", WTERMSIG(status),
+                   strsignal(WTERMSIG(status)));
+        else
+            printf("crash: the program under test exited with status %d in the middle of an "
+                   "execution (a sanitizer's report, or exit(), is above)\n",
+                   WEXITSTATUS(status));
         printf("reproduced: crash\n");
         *rc = 1;
     }
     return 1;
 }
+
+static int dispatch(const weft__cli *c, const weft_test_def *t, weft_options *o, FILE *log);
 
 int weft_main(int argc, char **argv)
 {
@@ -698,21 +717,30 @@ int weft_main(int argc, char **argv)
         return isolated_rc;
     weft_options o;
     fill_options(&c, argv0, log, &o);
+    int rc = dispatch(&c, t, &o, log);
+    if (child_finished)
+        *child_finished = 1;
+    return rc;
+}
+
+static int dispatch(const weft__cli *cc, const weft_test_def *t, weft_options *o, FILE *log)
+{
+    weft__cli c = *cc;
     switch (c.cmd) {
     case WEFT__CMD_RUN:
-        return cmd_run_seed(&c, t, &o, log, false);
+        return cmd_run_seed(&c, t, o, log, false);
     case WEFT__CMD_EXPLORE:
-        return cmd_explore(&c, t, &o, log);
+        return cmd_explore(&c, t, o, log);
     case WEFT__CMD_MINIMIZE:
         return cmd_minimize(&c, t, log);
     case WEFT__CMD_REPORT:
         return cmd_report(&c, t, log);
     case WEFT__CMD_REPLAY:
         if (c.trace_in)
-            return cmd_replay_trace(&c, t, &o, log);
+            return cmd_replay_trace(&c, t, o, log);
         if (c.has_id)
-            return cmd_replay_db(&c, t, &o, log);
-        return cmd_run_seed(&c, t, &o, log, true);
+            return cmd_replay_db(&c, t, o, log);
+        return cmd_run_seed(&c, t, o, log, true);
     }
     return 2;
 }
