@@ -151,6 +151,7 @@ jobs_ratio "$build/examples/double_release" double_release_fixed 500000
 cat "$out.one"
 cat "$out.one" >>"$out"
 rm -f "$out.one"
+section "8. libFuzzer vs random: executions to the first failure, rare bugs (bench/fuzz.sh)"; run bench_fuzz sh "$(dirname "$0")/fuzz.sh" "$build"
 
 all=$(grep -c '^target:' "$out" | tr -d ' ')
 notmet=$(grep '^target:' "$out" | grep -c 'NOT met' | tr -d ' ')

@@ -18,6 +18,7 @@
 #include "fuzz.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,17 +106,73 @@ static void report_failure(const weft__outcome *oc)
     free(bytes);
 }
 
+/* A signal in the program under test (a NULL dereference, a stack
+ * overflow) kills the process before one_input can record anything: record
+ * it from the signal handler, as a crash with the decisions made so far,
+ * then hand the signal to libFuzzer's handler, which writes the crash-
+ * artifact. Not async-signal-safe, but the process is dying anyway, and
+ * this is the only chance to get the failure into the store. */
+static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+static struct sigaction prev_action[sizeof fatal_signals / sizeof fatal_signals[0]];
+static bool in_input;
+
+static void on_fatal_signal(int sig)
+{
+    static weft__outcome oc; /* large: not on the (alternate) stack */
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+        if (fatal_signals[i] == sig)
+            sigaction(sig, &prev_action[i], NULL); /* the fault repeats into it */
+    if (!in_input)
+        return;
+    in_input = false;
+    memset(&oc, 0, sizeof oc);
+    oc.kind = WEFT_KIND_CRASH;
+    oc.steps = F.trace.len;
+    snprintf(oc.message, sizeof oc.message,
+             "crash: the program under test died of signal %d (%s)", sig, strsignal(sig));
+    F.trace.h.steps = oc.steps;
+    F.pending_fail++;
+    report_failure(&oc);
+    save(F.owner);
+}
+
+/* Installed at the first input: after libFuzzer's own handlers, which it
+ * sets up inside LLVMFuzzerRunDriver. */
+static void catch_fatal_signals(void)
+{
+    static bool done;
+    if (done)
+        return;
+    done = true;
+    static char alt[1 << 16]; /* a task's stack may be the one that overflowed */
+    stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt};
+    stack_t old;
+    if (sigaltstack(NULL, &old) == 0 && (old.ss_flags & SS_DISABLE))
+        sigaltstack(&ss, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sa.sa_flags = SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+        sigaction(fatal_signals[i], &sa, &prev_action[i]);
+}
+
 static int one_input(const uint8_t *data, size_t size)
 {
+    catch_fatal_signals();
     weft__outcome oc;
-    if (weft__fuzz_run(F.t->name, F.t->fn, NULL, data, size, &F.o, F.feedback, &F.trace,
-                       &oc) != 0)
+    in_input = true;
+    int rc = weft__fuzz_run(F.t->name, F.t->fn, NULL, data, size, &F.o, F.feedback,
+                            &F.trace, &oc);
+    in_input = false;
+    if (rc != 0)
         return 0;
     F.pending_exec++;
     if (oc.kind != WEFT_KIND_NONE) {
         F.pending_fail++;
         report_failure(&oc);
-        save(false);
+        save(F.owner); /* a single process's crash ends its campaign */
         abort(); /* libFuzzer saves this input as a crash artifact */
     }
     if (F.store && weft__monotonic() - F.last_save >= 1.0)

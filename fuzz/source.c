@@ -95,17 +95,20 @@ static size_t fuzz_pick(weft__decider *d, const weft__runnable *q, size_t n, uin
 static size_t fuzz_choose(weft__decider *d, int kind, size_t n, uint64_t step)
 {
     fsrc *s = (fsrc *)d;
+    /* injections come only from the input's own bytes: past its end the
+     * run goes on without them, so a livelock can still be reached */
+    bool given = s->pos < s->size;
     uint8_t b = next_byte(s);
     size_t v;
     switch (kind) {
     case WEFT__D_CANCEL:
-        v = b >= 0xf0 ? 1 + (size_t)(b - 0xf0) % (n - 1) : 0;
+        v = given && b >= 0xf0 ? 1 + (size_t)(b - 0xf0) % (n - 1) : 0;
         break;
     case WEFT__D_TIMEOUT:
-        v = b >= 0xf0;
+        v = given && b >= 0xf0;
         break;
     case WEFT__D_INJECT:
-        v = b >= 0xc0;
+        v = given && b >= 0xc0;
         break;
     default:
         v = b % n;
@@ -155,6 +158,8 @@ int weft__fuzz_run(const char *name, weft_task_fn fn, void *arg, const uint8_t *
         .stack_size = o->stack_size, .inject = true, .inject_cancel = true,
         .inject_timeout = true, .observe = feedback ? observe : NULL,
     };
+    if (!feedback)
+        weft__fuzz_counters[0] = 1; /* one constant feature, or libFuzzer gives up */
     int rc = weft__exec_run(&p, out);
     rec->h.steps = out->steps;
     if (rc == 0 && s.oom) {
