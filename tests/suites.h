@@ -19,7 +19,8 @@
     X(stream)                                                                 \
     X(strategy)                                                               \
     X(store)                                                                  \
-    X(report)
+    X(report)                                                                 \
+    X(pthread)
 
 #define WEFT__DECLARE_SUITE(name) int tests_##name##_register(void);
 WEFT_TEST_SUITES(WEFT__DECLARE_SUITE)
