@@ -86,25 +86,17 @@ out_rollback:
     return -1;
 }
 
-int weft__store_campaign_update(weft__store *s, const char *uuid, uint64_t executions,
-                                uint64_t failures, bool ended, char *err, size_t err_len)
+/* Steps the prepared statement st in its own immediate transaction and
+ * finalizes it. 0, or -1 with "what" and SQLite's message in err. */
+static int write_one(weft__store *s, sqlite3_stmt *st, const char *what, char *err,
+                     size_t err_len)
 {
-    sqlite3_stmt *st = weft__store_prepare(
-        s, ended ? "UPDATE campaigns SET executions = ?2, failures = ?3, ended = " NOW
-                   " WHERE uuid = ?1"
-                 : "UPDATE campaigns SET executions = ?2, failures = ?3 WHERE uuid = ?1",
-        err, err_len);
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (int64_t)executions);
-    sqlite3_bind_int64(st, 3, (int64_t)failures);
     int rc = -1;
     if (weft__store_begin(s, err, err_len) == 0) {
         if (sqlite3_step(st) == SQLITE_DONE)
             rc = weft__store_commit(s, err, err_len);
         else
-            weft__store_err(s, err, err_len, "updating the campaign");
+            weft__store_err(s, err, err_len, what);
         if (rc != 0)
             weft__store_rollback(s);
     }
@@ -112,31 +104,37 @@ int weft__store_campaign_update(weft__store *s, const char *uuid, uint64_t execu
     return rc;
 }
 
-int weft__store_campaign_add(weft__store *s, const char *uuid, uint64_t executions,
-                             uint64_t failures, bool ended, char *err, size_t err_len)
+/* The campaign's counts set (add: added to) and, with ended, its end. */
+static int campaign_counts(weft__store *s, const char *uuid, uint64_t executions,
+                           uint64_t failures, bool ended, bool add, char *err, size_t err_len)
 {
-    sqlite3_stmt *st = weft__store_prepare(
-        s, ended ? "UPDATE campaigns SET executions = executions + ?2,"
-                   " failures = failures + ?3, ended = " NOW " WHERE uuid = ?1"
-                 : "UPDATE campaigns SET executions = executions + ?2,"
-                   " failures = failures + ?3 WHERE uuid = ?1",
-        err, err_len);
+    static const char *const sql[2][2] = {
+        {"UPDATE campaigns SET executions = ?2, failures = ?3 WHERE uuid = ?1",
+         "UPDATE campaigns SET executions = ?2, failures = ?3, ended = " NOW " WHERE uuid = ?1"},
+        {"UPDATE campaigns SET executions = executions + ?2, failures = failures + ?3"
+         " WHERE uuid = ?1",
+         "UPDATE campaigns SET executions = executions + ?2, failures = failures + ?3,"
+         " ended = " NOW " WHERE uuid = ?1"},
+    };
+    sqlite3_stmt *st = weft__store_prepare(s, sql[add][ended], err, err_len);
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (int64_t)executions);
     sqlite3_bind_int64(st, 3, (int64_t)failures);
-    int rc = -1;
-    if (weft__store_begin(s, err, err_len) == 0) {
-        if (sqlite3_step(st) == SQLITE_DONE)
-            rc = weft__store_commit(s, err, err_len);
-        else
-            weft__store_err(s, err, err_len, "updating the campaign");
-        if (rc != 0)
-            weft__store_rollback(s);
-    }
-    sqlite3_finalize(st);
-    return rc;
+    return write_one(s, st, "updating the campaign", err, err_len);
+}
+
+int weft__store_campaign_update(weft__store *s, const char *uuid, uint64_t executions,
+                                uint64_t failures, bool ended, char *err, size_t err_len)
+{
+    return campaign_counts(s, uuid, executions, failures, ended, false, err, err_len);
+}
+
+int weft__store_campaign_add(weft__store *s, const char *uuid, uint64_t executions,
+                             uint64_t failures, bool ended, char *err, size_t err_len)
+{
+    return campaign_counts(s, uuid, executions, failures, ended, true, err, err_len);
 }
 
 int weft__store_progress(weft__store *s, const char *uuid, double t_s, uint64_t executions,
@@ -152,17 +150,7 @@ int weft__store_progress(weft__store *s, const char *uuid, double t_s, uint64_t 
     sqlite3_bind_int64(st, 3, (int64_t)executions);
     sqlite3_bind_int64(st, 4, (int64_t)failing);
     sqlite3_bind_int64(st, 5, (int64_t)distinct);
-    int rc = -1;
-    if (weft__store_begin(s, err, err_len) == 0) {
-        if (sqlite3_step(st) == SQLITE_DONE)
-            rc = weft__store_commit(s, err, err_len);
-        else
-            weft__store_err(s, err, err_len, "recording progress");
-        if (rc != 0)
-            weft__store_rollback(s);
-    }
-    sqlite3_finalize(st);
-    return rc;
+    return write_one(s, st, "recording progress", err, err_len);
 }
 
 /* Failure id for (test, signature), created or touched. */
