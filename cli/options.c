@@ -112,6 +112,10 @@ static int parse_flag(int argc, char **argv, int *i, weft__cli *c, char *err,
     } else if (!strcmp(f, "--max-steps")) {
         if (weft__parse_u64(v, &c->max_steps) || c->max_steps == 0)
             FAIL("--max-steps: '%s' is not a positive whole number", v);
+    } else if (!strcmp(f, "--stack-size")) {
+        if (weft__parse_u64(v, &c->stack_size) || c->stack_size < 16384 ||
+            c->stack_size > ((uint64_t)1 << 30))
+            FAIL("--stack-size: '%s' is not a byte count from 16384 to 1073741824", v);
     } else if (!strcmp(f, "--strategy")) {
         c->strategy = v;
     } else if (!strcmp(f, "--cancel-rate")) {

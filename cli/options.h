@@ -34,6 +34,7 @@ typedef struct weft__cli {
     bool has_iterations;
     uint64_t iterations;
     uint64_t max_steps;        /* 0: default */
+    uint64_t stack_size;       /* bytes per task; 0: default (256 KiB) */
     double cancel_rate, timeout_rate, inject_rate;
     double time_limit;         /* seconds, 0: none */
     unsigned jobs;             /* 0: not given */

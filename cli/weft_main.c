@@ -54,6 +54,7 @@ static const char usage[] =
     "  --iterations N       executions to run (explore; default 10000, dfs: no limit)\n"
     "  --time-limit T       stop exploring after T (90, 90s, 15m, 8h)\n"
     "  --max-steps N        scheduling points before a livelock (default 100000)\n"
+    "  --stack-size BYTES   each task's stack (default 262144)\n"
     "  --inject-rate P      probability that a weft_inject() site fires\n"
     "  --keep-going         collect every distinct failure instead of stopping\n"
     "  --jobs N             N worker processes on disjoint seeds (explore)\n"
@@ -114,6 +115,7 @@ static void fill_options(const weft__cli *c, const char *argv0, FILE *log,
     o->iterations = c->has_iterations ? c->iterations
                     : (c->time_limit > 0 || dfs ? UINT64_MAX : 10000);
     o->max_steps = c->max_steps;
+    o->stack_size = (size_t)c->stack_size;
     o->cancel_rate = c->cancel_rate;
     o->timeout_rate = c->timeout_rate;
     o->inject_rate = c->inject_rate;

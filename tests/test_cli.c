@@ -101,6 +101,9 @@ static void test_cli_parse_rejects_bad_input(void)
     CU_ASSERT(strstr(err, "--frob") != NULL);
     CU_ASSERT(parse(&c, err, ARGS("explore", "t", "extra")) == -1);
     CU_ASSERT(parse(&c, err, ARGS("run", "t", "--iterations", "3")) == -1);
+    CU_ASSERT(parse(&c, err, ARGS("explore", "t", "--stack-size", "100")) == -1);
+    CU_ASSERT(parse(&c, err, ARGS("explore", "t", "--stack-size", "1048576")) == 0);
+    CU_ASSERT_EQUAL(c.stack_size, 1048576);
     char *none[] = {"bin", NULL};
     CU_ASSERT(weft__cli_parse(1, none, &c, err, sizeof err) == -1);
 }
