@@ -369,6 +369,15 @@ static void report_crash(campaign *c, unsigned j, int status)
     weft__trace_free(&t);
 }
 
+static void totals(const campaign *c, uint64_t *ex, uint64_t *fails)
+{
+    *ex = *fails = 0;
+    for (unsigned j = 0; j < c->jobs; j++) {
+        *ex += c->base_exec[j] + c->sh->slot[j].executions;
+        *fails += c->sh->slot[j].failures;
+    }
+}
+
 static void progress(campaign *c, bool final)
 {
     if (!c->co->progress)
@@ -378,11 +387,8 @@ static void progress(campaign *c, bool final)
     if (!final && now - c->last_progress < (tty ? 0.25 : 10.0))
         return;
     c->last_progress = now;
-    uint64_t ex = 0, fails = 0;
-    for (unsigned j = 0; j < c->jobs; j++) {
-        ex += c->base_exec[j] + c->sh->slot[j].executions;
-        fails += c->sh->slot[j].failures;
-    }
+    uint64_t ex, fails;
+    totals(c, &ex, &fails);
     double el = now - c->t0;
     if (final) {
         if (tty)
@@ -395,15 +401,6 @@ static void progress(campaign *c, bool final)
                 tty ? "" : "\n");
     }
     fflush(c->co->log);
-}
-
-static void totals(const campaign *c, uint64_t *ex, uint64_t *fails)
-{
-    *ex = *fails = 0;
-    for (unsigned j = 0; j < c->jobs; j++) {
-        *ex += c->base_exec[j] + c->sh->slot[j].executions;
-        *fails += c->sh->slot[j].failures;
-    }
 }
 
 /* Keeps the campaign row current once a second, so a campaign killed at

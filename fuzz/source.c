@@ -152,12 +152,10 @@ int weft__fuzz_run(const char *name, weft_task_fn fn, void *arg, const uint8_t *
      * so that a strict replay of the recorded trace asks the same questions */
     rec->h.cancel_rate = rec->h.timeout_rate = 16.0 / 256;
     rec->h.inject_rate = 64.0 / 256;
-    weft__exec_params p = {
-        .decider = &s.base, .main = fn, .arg = arg, .test_name = name,
-        .max_steps = rec->h.max_steps, .fair_after = rec->h.fair_after,
-        .stack_size = o->stack_size, .inject = true, .inject_cancel = true,
-        .inject_timeout = true, .observe = feedback ? observe : NULL,
-    };
+    /* the header's rates are nonzero: every injection question is asked */
+    weft__exec_params p =
+        weft__exec_params_from_header(&rec->h, &s.base, fn, arg, o->stack_size);
+    p.observe = feedback ? observe : NULL;
     if (!feedback)
         weft__fuzz_counters[0] = 1; /* one constant feature, or libFuzzer gives up */
     int rc = weft__exec_run(&p, out);

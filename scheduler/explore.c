@@ -273,13 +273,12 @@ static void note_picks(campaign *c, const weft__trace *rec, const weft__outcome 
 /* Execution i of the campaign with seed; rec receives its trace, whose
  * header names the concrete strategy. Returns 0, or -1 when it could not
  * run (message in out). */
-static int campaign_run(campaign *c, uint64_t i, const char *name, weft_task_fn fn,
+static int campaign_run(campaign *c, const char *name, weft_task_fn fn,
                         void *arg, const weft_options *o, uint64_t seed,
                         weft__trace *rec, weft__outcome *out)
 {
     weft__strategy x;
     weft__source src;
-    (void)i;
     concrete(c, seed, &x); /* auto: the member is a function of the seed */
     weft__trace_reset(rec);
     weft__header_fill(&rec->h, o, &x, name, seed);
@@ -299,7 +298,7 @@ static int dfs_skip(campaign *c, const char *name, weft_task_fn fn, void *arg,
     weft__trace_init(&scratch);
     int rc = 0;
     for (uint64_t i = 0; i < c->st.index && rc == 0; i++) {
-        rc = campaign_run(c, i, name, fn, arg, o, i, &scratch, out);
+        rc = campaign_run(c, name, fn, arg, o, i, &scratch, out);
         if (rc == 0 && !weft__dfs_advance(c->dfs)) {
             snprintf(out->message, sizeof out->message,
                      "%s: the search has only %llu schedules", c->st.name,
@@ -322,7 +321,7 @@ int weft__run_seed(const char *name, weft_task_fn fn, void *arg,
     if (st->kind == WEFT__S_DFS && st->has_index)
         rc = dfs_skip(&c, name, fn, arg, o, out);
     if (rc == 0)
-        rc = campaign_run(&c, seed, name, fn, arg, o, seed, rec, out);
+        rc = campaign_run(&c, name, fn, arg, o, seed, rec, out);
     campaign_close(&c);
     return rc;
 }
@@ -369,13 +368,17 @@ static weft_failure *note_failure(weft_report *r, const weft__outcome *out,
  * schedules of one failure. */
 static void emit_failure(const weft_options *o, const weft_report *r,
                          const weft__outcome *oc, const weft__trace *rec,
-                         uint64_t hash, uint64_t exec_index, bool first,
+                         uint64_t hash, uint64_t exec_index, const weft_failure *fresh,
                          const char *argv0)
 {
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    if (weft__trace_encode(rec, &bytes, &len) != 0)
-        return;
+    /* a new failure's trace is encoded already (note_failure) */
+    uint8_t *bytes = fresh ? fresh->trace : NULL, *owned = NULL;
+    size_t len = fresh ? fresh->trace_len : 0;
+    if (!bytes) {
+        if (weft__trace_encode(rec, &owned, &len) != 0)
+            return;
+        bytes = owned;
+    }
     char cmd[1024];
     weft__replay_command(cmd, sizeof cmd, argv0, rec->h.test, rec->h.seed, &rec->h);
     weft_failure_event ev = {
@@ -392,10 +395,10 @@ static void emit_failure(const weft_options *o, const weft_report *r,
         .trace = bytes,
         .trace_len = len,
         .replay_command = cmd,
-        .first_of_signature = first,
+        .first_of_signature = fresh != NULL,
     };
     o->on_failure(o->on_failure_ctx, &ev);
-    free(bytes);
+    free(owned);
 }
 
 /* Prints f with the strategy its execution really ran (under auto, the
@@ -453,7 +456,7 @@ static void on_failure(weft_report *r, const weft_options *o, const weft__outcom
     weft_failure *f = note_failure(r, oc, rec, h, i, argv0);
     /* the store first: a failure that was printed is never lost */
     if (o->on_failure)
-        emit_failure(o, r, oc, rec, h, i, f != NULL, argv0);
+        emit_failure(o, r, oc, rec, h, i, f, argv0);
     if (f && !o->quiet)
         print_failure(r, f, rec, total, log);
 }
@@ -518,7 +521,7 @@ int weft__check(const char *name, weft_task_fn fn, void *arg,
             break;
         }
         weft__outcome oc;
-        if (campaign_run(&c, i, name, fn, arg, o, seed, recp, &oc) != 0) {
+        if (campaign_run(&c, name, fn, arg, o, seed, recp, &oc) != 0) {
             fprintf(stderr, "weft: %s\n", oc.message);
             break;
         }

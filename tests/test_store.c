@@ -1020,28 +1020,7 @@ static void test_store_concurrent_create(void)
 
 /* ------------------------------------------- a real failing program */
 
-static int counter;
-
-static int bump(void *arg)
-{
-    (void)arg;
-    int v = counter;
-    weft_checkpoint();
-    counter = v + 1;
-    return WEFT_OK;
-}
-
-static int lost_update(void *arg)
-{
-    (void)arg;
-    counter = 0;
-    weft_group *g = weft_group_open();
-    weft_spawn(g, bump, NULL, "a");
-    weft_spawn(g, bump, NULL, "b");
-    int rc = weft_group_join(g);
-    WEFT_ASSERT(counter == 2);
-    return rc;
-}
+#include "lost_update.h"
 
 typedef struct hook_ctx {
     weft__store *s;
